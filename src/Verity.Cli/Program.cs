@@ -1,0 +1,1 @@
+return Verity.Cli.VerityCli.Run(args, Console.Out, Console.Error);
