@@ -4,6 +4,9 @@ using Verity.Hub.Safetensors;
 
 namespace Verity.Hub.Checkpoints;
 
+/// <summary>A model read from a folder, with the file-level facts the engine does not keep.</summary>
+public sealed record LoadedModel(HfModelConfig Config, TransformerModel Model, GenerationConfig? Generation);
+
 /// <summary>How <see cref="ModelFolder.Save"/> writes weights.</summary>
 public sealed record ModelSaveOptions
 {
@@ -44,6 +47,18 @@ public static class ModelFolder
     {
         string path = Path.Combine(directory, GenerationConfig.FileName);
         return File.Exists(path) ? GenerationConfig.ReadFile(path) : null;
+    }
+
+    /// <summary>
+    /// Loads config.json, the weights (every tensor checked by name and shape) and generation_config.json
+    /// if present. With <paramref name="withValueHead"/> the checkpoint must hold <c>score.weight</c>.
+    /// </summary>
+    public static LoadedModel Load(string directory, bool withValueHead = false)
+    {
+        var config = ReadConfig(directory);
+        var model = new TransformerModel(config.Model, withValueHead);
+        LoadWeights(directory, config, model.Parameters);
+        return new LoadedModel(config, model, ReadGenerationConfig(directory));
     }
 
     /// <summary>Fills <paramref name="destination"/> from the folder's weights, checking names and shapes.</summary>
