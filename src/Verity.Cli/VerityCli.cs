@@ -31,6 +31,8 @@ public static class VerityCli
     private static IEnumerable<Command> AllCommands()
     {
         yield return DemoCommand.Create();
+        yield return InitModelCommand.Create();
+        yield return ScoreCommand.Create();
         yield return DataCommand.Create();
     }
 

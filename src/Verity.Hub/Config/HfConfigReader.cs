@@ -125,6 +125,8 @@ public static class HfConfigReader
                 string arch = a.ValueKind == JsonValueKind.String ? a.GetString()! : a.GetRawText();
                 if (!ModelFamilyNames.ByArchitecture.TryGetValue(arch, out var f))
                     throw new NotSupportedException($"{file}: key 'architectures' names '{arch}', which is not supported (known: {string.Join(", ", ModelFamilyNames.ByArchitecture.Keys)}). HINT: Verity runs causal-LM checkpoints of Llama, Mistral, Qwen2/2.5 and Qwen3.");
+                if (family is { } declared && declared != f)
+                    throw new InvalidDataException($"{file}: key 'architectures' names '{arch}' but 'model_type' is '{modelType}'. HINT: the config mixes two models; fix one of the keys.");
                 family ??= f;
             }
         }

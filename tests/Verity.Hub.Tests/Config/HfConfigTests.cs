@@ -133,6 +133,10 @@ public class HfConfigTests
         Refused<NotSupportedException>("{\"architectures\":[\"GPT2LMHeadModel\"]," + Shape + "}", "architectures", "GPT2LMHeadModel", "LlamaForCausalLM");
 
     [Fact]
+    public void Architecture_contradicting_model_type_is_refused() =>
+        Refused<InvalidDataException>("{\"model_type\":\"llama\",\"architectures\":[\"Qwen2ForCausalLM\"]," + Shape + "}", "architectures", "Qwen2ForCausalLM", "llama");
+
+    [Fact]
     public void Unknown_model_type_is_refused() =>
         Refused<NotSupportedException>("{\"model_type\":\"gemma\"," + Shape + "}", "model_type", "gemma", "qwen3");
 

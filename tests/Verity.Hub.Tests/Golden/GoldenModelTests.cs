@@ -10,7 +10,8 @@ namespace Verity.Hub.Tests.Golden;
 /// <summary>
 /// The whole path — HF folder → loader → engine forward/backward → AdamW — against the plain-PyTorch
 /// reference in tests/fixtures/make_golden.py (float64 on the stored float32 weights). Tolerances:
-/// log-probs, entropies, logits and the loss ≤ 1e-4 absolute; every gradient tensor ≤ 1e-3 relative
+/// log-probs, entropies and logits ≤ 2e-5 absolute (the engine's float32 error is ~1e-6; 2e-5 is tight
+/// enough to catch an RMSNorm eps of 1e-6 instead of 1e-5, which moves log-probs by 7e-5), the loss ≤ 1e-4; every gradient tensor ≤ 1e-3 relative
 /// (‖g − g_ref‖ / ‖g_ref‖, and elementwise against the tensor's scale); the losses along five AdamW steps
 /// ≤ 1e-4 relative.
 /// </summary>
@@ -77,9 +78,9 @@ public class GoldenModelTests(ITestOutputHelper output)
             for (int j = 0; j < v; j++) maxLogit = Math.Max(maxLogit, Math.Abs(logits[row * v + j] - expected[j]));
         }
         output.WriteLine($"{name}: max |Δlogp| {maxLp:E2}, max |ΔH| {maxH:E2}, max |Δlogit| {maxLogit:E2}, |Δloss| {lossErr:E2}");
-        Assert.True(maxLp <= 1e-4, $"logprob error {maxLp}");
-        Assert.True(maxH <= 1e-4, $"entropy error {maxH}");
-        Assert.True(maxLogit <= 1e-4, $"logit error {maxLogit}");
+        Assert.True(maxLp <= 2e-5, $"logprob error {maxLp}");
+        Assert.True(maxH <= 2e-5, $"entropy error {maxH}");
+        Assert.True(maxLogit <= 2e-5, $"logit error {maxLogit}");
         Assert.True(lossErr <= 1e-4, $"loss error {lossErr}");
     }
 
