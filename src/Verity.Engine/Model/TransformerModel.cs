@@ -16,7 +16,7 @@ namespace Verity.Engine.Model;
 /// batch seen and reused. Every parallel split is a fixed partition with no cross-thread float reductions, so
 /// results are identical for any thread count.</para>
 /// </summary>
-public sealed class TransformerModel
+public sealed partial class TransformerModel
 {
     readonly Dictionary<ParameterKey, Parameter> _byKey = new();
     readonly List<Parameter> _parameters = new();

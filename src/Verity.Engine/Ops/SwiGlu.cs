@@ -7,7 +7,7 @@ public static class SwiGlu
 {
     const int Block = 4096;
 
-    /// <summary>gate [N,I], up [N,I] → act [N,I]; <paramref name="count"/> = N·I.</summary>
+    /// <summary>gate [N,I], up [N,I] → act [N,I] (must not alias gate); <paramref name="count"/> = N·I.</summary>
     public static void Forward(float[] gate, float[] up, int count, float[] act)
     {
         int blocks = (count + Block - 1) / Block;
