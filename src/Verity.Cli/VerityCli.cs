@@ -33,6 +33,7 @@ public static class VerityCli
         yield return DemoCommand.Create();
         yield return InitModelCommand.Create();
         yield return ScoreCommand.Create();
+        yield return GenerateCommand.Create();
         yield return DataCommand.Create();
     }
 
