@@ -549,9 +549,13 @@ internal sealed class MathEquivalence(MathVerifyOptions options, WorkBudget budg
         var ga = FreeAtoms(g);
         var pa = FreeAtoms(p);
         var saved = _rename;
-        if (!_o.StrictVariables && ga.Count == 1 && pa.Count == 1 && ga.Keys.First() != pa.Keys.First()
-            && ga.Values.First().Kind == NodeKind.Symbol && pa.Values.First().Kind == NodeKind.Symbol)
-            _rename = new Dictionary<string, string> { [pa.Keys.First()] = ga.Keys.First() };
+        if (!_o.StrictVariables)
+        {
+            // strict=false: one free variable on each side, named differently, is the same variable (f(y) ~ f(x)).
+            var gs = new HashSet<string>(); var ps = new HashSet<string>();
+            Symbols(g, gs); Symbols(p, ps);
+            if (gs.Count == 1 && ps.Count == 1 && !gs.SetEquals(ps)) _rename = new Dictionary<string, string> { [ps.First()] = gs.First() };
+        }
         try
         {
             bool decimals = HasDecimal(g) || HasDecimal(p);
@@ -583,7 +587,8 @@ internal sealed class MathEquivalence(MathVerifyOptions options, WorkBudget budg
         double diff = Complex.Abs(a - b);
         double scale = System.Math.Max(Complex.Abs(a), Complex.Abs(b));
         if (diff <= tol * scale) return true;
-        return scale < 1e-12 && diff < 1e-12;
+        // Only an exact zero on one side gets an absolute floor (sin π ≈ 1e-16); 2.88e-19 ≠ 1.3e-27.
+        return (a == Complex.Zero || b == Complex.Zero) && scale < 1e-12;
     }
 
     private bool Close(double a, double b, bool decimals) => Close(new Complex(a, 0), new Complex(b, 0), decimals);
@@ -600,6 +605,12 @@ internal sealed class MathEquivalence(MathVerifyOptions options, WorkBudget budg
         if (n.Kind == NodeKind.Number && n.IsDecimal) return true;
         foreach (var k in n.Kids) if (HasDecimal(k)) return true;
         return false;
+    }
+
+    private static void Symbols(MathNode n, HashSet<string> acc)
+    {
+        if (n.Kind == NodeKind.Symbol && n.Name is not ("pi" or "e" or "i" or "oo")) acc.Add(n.Name);
+        foreach (var k in n.Kids) Symbols(k, acc);
     }
 
     /// <summary>Free symbols and unknown-function applications, keyed by the name the evaluator binds.</summary>
