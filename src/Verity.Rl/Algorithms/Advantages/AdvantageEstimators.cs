@@ -35,11 +35,17 @@ public sealed class AdvantageBatch
     }
 }
 
-/// <summary>Knobs of the estimators (each reads the ones it needs).</summary>
-/// <param name="Epsilon">added to the group std in "grpo" / "lite_ppo" (verl 1e-6, TRL 1e-4).</param>
-/// <param name="Gamma">discount γ for "reinforce_pp" and "gae".</param>
-/// <param name="Lambda">GAE λ.</param>
-public readonly record struct AdvantageOptions(double Epsilon = 1e-6, double Gamma = 1.0, double Lambda = 1.0);
+/// <summary>Knobs of the estimators (each reads the ones it needs). A class, not a record struct, so that
+/// <c>new AdvantageOptions()</c> gets these defaults instead of zeros.</summary>
+public sealed record AdvantageOptions
+{
+    /// <summary>Added to the group std in "grpo" / "lite_ppo" (verl 1e-6, TRL 1e-4, OpenRLHF 1e-9).</summary>
+    public double Epsilon { get; init; } = 1e-6;
+    /// <summary>Discount γ for "reinforce_pp" and "gae".</summary>
+    public double Gamma { get; init; } = 1.0;
+    /// <summary>GAE λ.</summary>
+    public double Lambda { get; init; } = 1.0;
+}
 
 /// <summary>
 /// Writes advantages [B*T] (zero outside the mask) and returns [B*T] (value targets for a critic; for
