@@ -18,6 +18,7 @@ public static class ConfigLoader
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectNullableAnnotations = true,
         WriteIndented = true,
+        Converters = { new DoubleFormat() },
     };
 
     /// <summary>Loads and validates: <paramref name="path"/> may be null (defaults), overrides are "a.b=value".</summary>

@@ -82,10 +82,8 @@ internal static class YamlWriter
         };
     }
 
-    private static string Number(JsonElement element) =>
-        element.TryGetInt64(out long n) && !element.GetRawText().Contains('.') && !element.GetRawText().Contains('E', StringComparison.OrdinalIgnoreCase)
-            ? n.ToString(CultureInfo.InvariantCulture)
-            : element.GetDouble().ToString("R", CultureInfo.InvariantCulture);
+    // numbers arrive already formatted by the serializer (DoubleFormat for floats): valid YAML as they are
+    private static string Number(JsonElement element) => element.GetRawText();
 
     private static string Quote(string s)
     {
