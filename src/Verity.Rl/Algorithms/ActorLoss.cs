@@ -51,12 +51,18 @@ public readonly record struct ActorLossResult(double Total, double PolicyLoss, d
 /// </summary>
 public static class ActorLoss
 {
+    /// <summary>
+    /// One micro-batch: writes ∂loss/∂lp and ∂loss/∂H [B*T]. The optional policyLossPerToken [B*T] receives
+    /// w_t·ℓ_pg,t before the sample weight (what DARO sums per bucket, see
+    /// <see cref="Daro.DaroWeights.AccumulateBucketLosses"/>); pass an empty span to skip it.
+    /// </summary>
     public static ActorLossResult Compute(ActorLossInput input, ActorLossSettings settings, LossNormalizer normalizer,
-        Span<double> gradLogProb, Span<double> gradEntropy)
+        Span<double> gradLogProb, Span<double> gradEntropy, Span<double> policyLossPerToken = default)
     {
         var layout = TokenLayout.Of(input.Mask, input.Tokens);
         layout.Require(gradLogProb, "gradient of log-probs");
         layout.Require(gradEntropy, "gradient of entropies");
+        if (!policyLossPerToken.IsEmpty) layout.Require(policyLossPerToken, "policy loss per token");
         int n = layout.Count, T = layout.Tokens;
 
         var weights = new double[n];
@@ -89,6 +95,7 @@ public static class ActorLoss
                 int i = b * T + t;
                 double w = weights[i];
                 policy += w * s * pgLoss[i];
+                if (!policyLossPerToken.IsEmpty) policyLossPerToken[i] = w * pgLoss[i];
                 double g = s * pgGrad[i];
                 if (kl is not null) { klLoss += w * kl[i]; g += settings.KlCoefficient * klGrad![i]; }
                 if (input.Entropies is not null) entropy += w * input.Entropies[i];

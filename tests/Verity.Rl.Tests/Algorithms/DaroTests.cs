@@ -97,3 +97,56 @@ public class DaroTests
         Assert.Equal(1.0, SampleWeightings.Get("grpo")(0));
     }
 }
+
+public class DaroTrainingStepTests
+{
+    [Fact]
+    public void Bucket_losses_from_the_actor_loss_feed_the_weights_and_weight_the_policy_gradient()
+    {
+        // G = 4: group 0 passes 1/4 (bucket 1), group 1 passes 2/4 (bucket 2), group 2 passes 4/4 (dropped)
+        double[] rewards = [1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 1];
+        int[] groups = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2];
+        const int B = 12, T = 3;
+        var mask = Enumerable.Range(0, B * T).Select(i => i % T == 2 && i / T % 2 == 1 ? 0.0 : 1.0).ToArray();
+        var batch = new Verity.Rl.Algorithms.Advantages.AdvantageBatch { Rewards = rewards, Groups = groups, Mask = mask, Tokens = T };
+        double[] a = new double[B * T], scratch = new double[B * T];
+        Verity.Rl.Algorithms.Advantages.AdvantageEstimators.Get("grpo")(batch, new(), a, scratch);
+        var rng = new Random(2);
+        var lo = Numerics.Random(rng, B * T, -2, -0.5);
+        var lp = lo.Select(x => x + 0.05 * (rng.NextDouble() - 0.5)).ToArray();
+
+        var daro = new DaroWeights(4);
+        daro.Step([0, 0.5, 0.25, 0, 0], [false, true, true, false, false], 1.0); // make w_1 ≠ w_2
+        int[] buckets = new int[B];
+        double[] weights = new double[B];
+        daro.SequenceWeights(rewards, groups, buckets, weights);
+        Assert.Equal([1, 1, 1, 1, 2, 2, 2, 2, -1, -1, -1, -1], buckets);
+        Assert.Equal(daro.Weight(1), weights[0]);
+        Assert.Equal(0, weights[8]);
+
+        var settings = new Verity.Rl.Algorithms.ActorLossSettings
+        {
+            PolicyLoss = Verity.Rl.Algorithms.Losses.PolicyLosses.Get("ppo_clip"),
+            Aggregation = Verity.Rl.Algorithms.Aggregation.LossAggregations.Get("token_mean"),
+        };
+        var normalizer = Verity.Rl.Algorithms.Aggregation.LossNormalizer.ForMiniBatch(mask, T, T);
+        var input = new Verity.Rl.Algorithms.ActorLossInput { LogProbs = lp, OldLogProbs = lo, Advantages = a, Mask = mask, Tokens = T, SequenceWeights = weights };
+        double[] grad = new double[B * T], perToken = new double[B * T];
+        var result = Verity.Rl.Algorithms.ActorLoss.Compute(input, settings, normalizer, grad, new double[B * T], perToken);
+
+        double[] bucketLosses = new double[5];
+        bool[] present = new bool[5];
+        DaroWeights.AccumulateBucketLosses(perToken, buckets, T, bucketLosses, present);
+        Assert.Equal([false, true, true, false, false], present);
+        // the weighted sum of the bucket losses is the policy loss the actor optimized
+        Numerics.Close(result.PolicyLoss, daro.Weight(1) * bucketLosses[1] + daro.Weight(2) * bucketLosses[2], 1e-12);
+
+        // the policy gradient of a bucket-1 token is w_1 times the unweighted one
+        var plain = new double[B * T];
+        Verity.Rl.Algorithms.ActorLoss.Compute(new Verity.Rl.Algorithms.ActorLossInput { LogProbs = lp, OldLogProbs = lo, Advantages = a, Mask = mask, Tokens = T },
+            settings, normalizer, plain, new double[B * T]);
+        Numerics.Close(daro.Weight(1) * plain[0], grad[0], 1e-15);
+        Numerics.Close(daro.Weight(2) * plain[4 * T], grad[4 * T], 1e-15);
+        Assert.Equal(0, grad[8 * T]);
+    }
+}

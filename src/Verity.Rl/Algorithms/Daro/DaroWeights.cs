@@ -90,4 +90,17 @@ public sealed class DaroWeights
             for (int t = 0; t < tokens; t++) bucketLosses[k] += weightedTokenLoss[b * tokens + t];
         }
     }
+
+    /// <summary>
+    /// [B] bucket and policy weight of each sequence from its group's pass rate: w_μ of its bucket, or 0 with
+    /// bucket −1 for groups that all pass or all fail (they carry no GRPO gradient anyway).
+    /// </summary>
+    public void SequenceWeights(ReadOnlySpan<double> rewards, ReadOnlySpan<int> groups, Span<int> buckets, Span<double> weights)
+    {
+        for (int b = 0; b < rewards.Length; b++)
+        {
+            buckets[b] = Bucket(Advantages.GroupStatistics.PassRate(rewards, groups, groups[b]), GroupSize);
+            weights[b] = buckets[b] < 0 ? 0 : Weight(buckets[b]);
+        }
+    }
 }
