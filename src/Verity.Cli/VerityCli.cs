@@ -35,6 +35,7 @@ public static class VerityCli
         yield return ScoreCommand.Create();
         yield return GenerateCommand.Create();
         yield return DataCommand.Create();
+        yield return ConfigCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

@@ -1,0 +1,29 @@
+namespace Verity.Rl.Config;
+
+/// <summary>Sampling of responses.</summary>
+public sealed record RolloutSection
+{
+    /// <summary>Responses per prompt (group size G). Group-relative estimators need n ≥ 2; GRPO papers use 5–16
+    /// (TRL default 8, DAPO and Skywork-OR1 16).</summary>
+    public int N { get; init; } = 8;
+
+    /// <summary>Sampling temperature; RL needs exploration, 1.0 is the common choice (Lite PPO 0.99).</summary>
+    public double Temperature { get; init; } = 1.0;
+
+    /// <summary>Nucleus sampling mass in (0, 1]; 1.0 disables it. Values &lt; 1 bias sampling log-probs
+    /// against training log-probs (rl-anchors §4.3).</summary>
+    public double TopP { get; init; } = 1.0;
+
+    /// <summary>Keep only the k most likely tokens; 0 disables it.</summary>
+    public int TopK { get; init; }
+
+    /// <summary>Drop tokens with probability below min_p × the top probability; 0 disables it.</summary>
+    public double MinP { get; init; }
+
+    /// <summary>Maximum response length in tokens (L_max). Also Dr.GRPO's constant loss normalizer and the
+    /// upper end of the overlong buffer. DAPO: 20480; small models: 512–1024.</summary>
+    public int MaxNewTokens { get; init; } = 512;
+
+    /// <summary>Extra stop strings besides the tokenizer's end-of-sequence token.</summary>
+    public List<string> Stop { get; init; } = [];
+}
