@@ -24,7 +24,7 @@ public sealed class CompletionsLog : IDisposable
         _every = every;
         Directory.CreateDirectory(runDir);
         _stream = JsonlFile.OpenForRun(Path.Combine(runDir, FileName), resumeStep);
-        _writer = new Utf8JsonWriter(_stream);
+        _writer = new Utf8JsonWriter(_stream, JsonlFile.WriterOptions);
     }
 
     public bool IsDue(long step) => step % _every == 0;

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Verity.Rl.Tracking;
@@ -11,6 +12,12 @@ namespace Verity.Rl.Tracking;
 /// </summary>
 internal static class JsonlFile
 {
+    /// <summary>
+    /// Completions are full of '&lt;', '&gt;' and '+'; keep them readable (<c>grep</c>, <c>jq</c>) instead of \u-escaped.
+    /// The files are data, never embedded in HTML as is (the report escapes what it shows).
+    /// </summary>
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static FileStream OpenForRun(string path, long? resumeStep)
     {
         if (resumeStep is null || !File.Exists(path))

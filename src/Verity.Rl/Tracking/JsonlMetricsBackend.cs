@@ -18,7 +18,7 @@ public sealed class JsonlMetricsBackend : IMetricsBackend
     {
         Directory.CreateDirectory(runDir);
         _stream = JsonlFile.OpenForRun(Path.Combine(runDir, FileName), resumeStep);
-        _writer = new Utf8JsonWriter(_stream, new JsonWriterOptions { Indented = false });
+        _writer = new Utf8JsonWriter(_stream, JsonlFile.WriterOptions);
     }
 
     public void Log(long step, IReadOnlyDictionary<string, double> metrics)
