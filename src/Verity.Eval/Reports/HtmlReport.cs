@@ -50,6 +50,7 @@ public static class HtmlReport
         sb.Append("<h2>Training curves</h2>\n");
         var groups = MetricGroups.Arrange(runs.SelectMany(r => r.Metrics.Keys));
         if (groups.Count == 0) sb.Append("<p>No metrics logged yet.</p>");
+        sb.Append("<div class=\"curves\">");
         foreach (var (group, metrics) in groups)
         {
             sb.Append($"<section class=\"group\"><h3>{Format.Html(group)}</h3><div class=\"charts\">");
@@ -64,6 +65,7 @@ public static class HtmlReport
             }
             sb.Append("</div></section>\n");
         }
+        sb.Append("</div>\n");
     }
 
     /// <summary>Mean seconds per step of each <c>time/*</c> metric and its share of their sum.</summary>
@@ -187,7 +189,7 @@ public static class HtmlReport
         h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd}h3{font-size:15px;margin:16px 0 6px}
         .meta{color:#666;margin:0 0 8px}code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px}
         .legend{list-style:none;padding:0;display:flex;gap:16px;flex-wrap:wrap}.swatch{display:inline-block;width:14px;height:4px;margin-right:6px;vertical-align:middle}
-        .charts{display:flex;flex-wrap:wrap;gap:10px}svg.chart{background:#fafafa;border:1px solid #e4e4e4;border-radius:4px}
+        .curves{display:flex;flex-wrap:wrap;gap:0 18px}.charts{display:flex;flex-wrap:wrap;gap:10px}svg.chart{background:#fafafa;border:1px solid #e4e4e4;border-radius:4px}
         svg .title{font-size:12.5px;font-weight:600;fill:#333}svg .tick,svg .axis{font-size:10px;fill:#666}svg .empty{font-size:12px;fill:#999}
         svg .frame{fill:none;stroke:#ccc}svg .grid{stroke:#eee}
         table{border-collapse:collapse;margin:6px 0}td,th{border:1px solid #e0e0e0;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}
