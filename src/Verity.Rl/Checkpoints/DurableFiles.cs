@@ -8,8 +8,19 @@ namespace Verity.Rl.Checkpoints;
 /// </summary>
 internal static class DurableFiles
 {
+    /// <summary>fsync one file; works for read-only files too (payloads may be hard links to read-only hub files).</summary>
     public static void SyncFile(string path)
     {
+        if (OperatingSystem.IsLinux())
+        {
+            int fd = Native.open(path, Native.O_RDONLY);
+            if (fd < 0) throw new IOException($"cannot open {path} to sync it to disk (errno {Marshal.GetLastPInvokeError()}). HINT: check the run directory's permissions and free space");
+            int rc = Native.fsync(fd);
+            int errno = Marshal.GetLastPInvokeError();
+            _ = Native.close(fd);
+            if (rc != 0) throw new IOException($"fsync of {path} failed (errno {errno}); the checkpoint is not safe on disk. HINT: check free space and the file system of the run directory");
+            return;
+        }
         using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
         stream.Flush(flushToDisk: true);
     }
