@@ -159,6 +159,32 @@ public class HtmlReportTests
         Assert.False(acc.NoData);
     }
 
+    [Fact]
+    public void Should_Thin_Long_Runs_To_The_Chart_Width_Keeping_Spikes()
+    {
+        // Given 20,000 steps of a slow ramp with one spike up and one down
+        using var runs = new SyntheticRuns();
+        var rows = Enumerable.Range(1, 20_000).Select(s =>
+        {
+            double v = s == 12_345 ? 9.0 : s == 777 ? -9.0 : s / 20_000.0;
+            return $"{{\"step\":{s},\"reward\":{v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}}}";
+        });
+        File.WriteAllLines(Path.Combine(runs.RunB, "metrics.jsonl"), rows);
+
+        // When rendered
+        var html = HtmlReport.Render([RunData.Load(runs.RunB)], Generated);
+        var line = ReportMarkup.Charts(html).Single(c => c.Metric == "reward").Lines.Single();
+
+        // Then at most four points per pixel column are drawn, both spikes are drawn at their values, and x keeps growing
+        Assert.InRange(line.Points.Count, 312, 4 * 312);
+        double top = line.Points.Min(p => p.Y), bottom = line.Points.Max(p => p.Y);
+        var (lo, hi, _) = SvgLineChart.NiceAxis(-9, 9);
+        Assert.Equal(28 + (hi - 9) / (hi - lo) * 172, top, 1);
+        Assert.Equal(28 + (hi + 9) / (hi - lo) * 172, bottom, 1);
+        Assert.True(line.Points.Zip(line.Points.Skip(1)).All(p => p.Second.X >= p.First.X));
+        Assert.True(html.Length < 200_000, $"report of one 20k-step metric is {html.Length} chars");
+    }
+
     private static int CountOf(string text, string what)
     {
         int count = 0;

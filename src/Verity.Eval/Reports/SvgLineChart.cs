@@ -58,10 +58,11 @@ internal static class SvgLineChart
                     continue;
                 }
                 sb.Append($"<polyline data-run=\"{Format.Html(run)}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"1.5\" points=\"");
-                for (int i = 0; i < segment.Count; i++)
+                var drawn = Decimate(segment, X);
+                for (int i = 0; i < drawn.Count; i++)
                 {
                     if (i > 0) sb.Append(' ');
-                    sb.Append(Coord(X(segment[i].Step))).Append(',').Append(Coord(Y(segment[i].Value)));
+                    sb.Append(Coord(X(drawn[i].Step))).Append(',').Append(Coord(Y(drawn[i].Value)));
                 }
                 var last = segment[^1];
                 sb.Append($"\"><title>{Format.Html(run)}: last {Format.Number(last.Value)} at step {last.Step}</title></polyline>");
@@ -72,6 +73,33 @@ internal static class SvgLineChart
     }
 
     private static string Coord(double v) => Format.Coord(v);
+
+    /// <summary>
+    /// Long runs have far more steps than the chart has pixel columns; per column keep the first, lowest, highest
+    /// and last point (in step order), so spikes survive and the page stays small. Short segments pass unchanged.
+    /// </summary>
+    internal static List<(long Step, double Value)> Decimate(List<(long Step, double Value)> segment, Func<double, double> x)
+    {
+        const int Threshold = 4 * (Width - Left - Right);
+        if (segment.Count <= Threshold) return segment;
+        var kept = new List<(long, double)>(Threshold);
+        int start = 0;
+        while (start < segment.Count)
+        {
+            int column = (int)x(segment[start].Step);
+            int end = start;
+            while (end + 1 < segment.Count && (int)x(segment[end + 1].Step) == column) end++;
+            int lo = start, hi = start;
+            for (int i = start; i <= end; i++)
+            {
+                if (segment[i].Value < segment[lo].Value) lo = i;
+                if (segment[i].Value > segment[hi].Value) hi = i;
+            }
+            foreach (int i in new SortedSet<int> { start, lo, hi, end }) kept.Add(segment[i]);
+            start = end + 1;
+        }
+        return kept;
+    }
 
     /// <summary>Runs of consecutive finite values.</summary>
     internal static List<List<(long Step, double Value)>> Segments(Series s)
