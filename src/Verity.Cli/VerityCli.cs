@@ -31,6 +31,9 @@ public static class VerityCli
     private static IEnumerable<Command> AllCommands()
     {
         yield return DemoCommand.Create();
+        yield return InitModelCommand.Create();
+        yield return ScoreCommand.Create();
+        yield return DataCommand.Create();
         yield return ReportCommand.Create();
     }
 
@@ -39,6 +42,17 @@ public static class VerityCli
         var root = BuildRoot();
         var parse = root.Parse(args);
         bool verbose = parse.GetValue(Verbose);
+        if (parse.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
+        {
+            // One line per problem and a pointer to help, instead of the whole help text.
+            foreach (var e in parse.Errors) stderr.WriteLine($"error: {e.Message}");
+            var names = new List<string>();
+            for (var r = parse.CommandResult; r is not null && r.Command != root; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+                names.Insert(0, r.Command.Name);
+            var path = string.Join(' ', names);
+            stderr.WriteLine($"run 'verity {(path.Length > 0 ? path + " " : "")}--help' for usage.");
+            return 2;
+        }
         try
         {
             var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };

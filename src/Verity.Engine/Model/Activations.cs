@@ -1,0 +1,103 @@
+namespace Verity.Engine.Model;
+
+/// <summary>
+/// What one layer's forward keeps for its backward (N = B·T rows, QD = NH·HD, KVD = NKV·HD, I = intermediate).
+/// With activation checkpointing a single instance is reused: each layer is recomputed from its input in backward.
+/// </summary>
+internal sealed class LayerActivations
+{
+    public LayerActivations(ModelConfig c, int n)
+    {
+        int qd = c.NumHeads * c.HeadDim, kvd = c.NumKvHeads * c.HeadDim, i = c.IntermediateSize;
+        Xn1 = new float[n * c.HiddenSize];
+        Rstd1 = new float[n];
+        if (c.QkNorm)
+        {
+            QPre = new float[n * qd];
+            QRstd = new float[n * c.NumHeads];
+            KPre = new float[n * kvd];
+            KRstd = new float[n * c.NumKvHeads];
+        }
+        Q = new float[n * qd];
+        K = new float[n * kvd];
+        V = new float[n * kvd];
+        AttOut = new float[n * qd];
+        AttLse = new float[n * c.NumHeads];
+        H = new float[n * c.HiddenSize];
+        Xn2 = new float[n * c.HiddenSize];
+        Rstd2 = new float[n];
+        Gate = new float[n * i];
+        Up = new float[n * i];
+        Act = new float[n * i];
+    }
+
+    public float[] Xn1;      // [N,C]   attention-norm output
+    public float[] Rstd1;    // [N]
+    public float[]? QPre;    // [N,QD]  q before q_norm (Qwen3)
+    public float[]? QRstd;   // [N·NH]
+    public float[]? KPre;    // [N,KVD]
+    public float[]? KRstd;   // [N·NKV]
+    public float[] Q;        // [B,T,NH,HD]  after norm and RoPE
+    public float[] K;        // [B,T,NKV,HD] after norm and RoPE
+    public float[] V;        // [B,T,NKV,HD]
+    public float[] AttOut;   // [B,T,NH,HD]
+    public float[] AttLse;   // [B,NH,T]
+    public float[] H;        // [N,C]   residual after attention
+    public float[] Xn2;      // [N,C]   MLP-norm output
+    public float[] Rstd2;    // [N]
+    public float[] Gate;     // [N,I]
+    public float[] Up;       // [N,I]
+    public float[] Act;      // [N,I]   silu(gate)·up
+}
+
+/// <summary>All buffers for up to <see cref="Rows"/> = B·T rows, reused by every batch that fits.</summary>
+internal sealed class Activations
+{
+    public Activations(ModelConfig c, int n, bool checkpointing, int vocabChunk)
+    {
+        (Rows, Checkpointing, VocabChunk) = (n, checkpointing, vocabChunk);
+        int cc = c.HiddenSize, qd = c.NumHeads * c.HeadDim, kvd = c.NumKvHeads * c.HeadDim, i = c.IntermediateSize;
+        Resid = new float[c.NumLayers + 1][];
+        for (int l = 0; l <= c.NumLayers; l++) Resid[l] = new float[n * cc];
+        Layers = new LayerActivations[checkpointing ? 1 : c.NumLayers];
+        for (int l = 0; l < Layers.Length; l++) Layers[l] = new LayerActivations(c, n);
+        Tokens = new int[n];
+        Targets = new int[n];
+        Positions = new int[n];
+        TmpC = new float[n * cc];
+        Xf = new float[n * cc];
+        RstdF = new float[n];
+        Lse = new float[n];
+        Entropy = new float[n];
+        LogProb = new float[n];
+        HeadScratch = new float[n * Math.Min(vocabChunk, c.VocabSize)];
+        DRes = new float[n * cc];
+        DXn = new float[n * cc];
+        DQ = new float[n * qd];
+        DK = new float[n * kvd];
+        DV = new float[n * kvd];
+        DQPre = c.QkNorm ? new float[n * qd] : null;
+        DKPre = c.QkNorm ? new float[n * kvd] : null;
+        DAtt = new float[n * qd];
+        DAct = new float[n * i];
+        DGate = new float[n * i];
+        DUp = new float[n * i];
+        DLogProb = new float[n];
+        DEntropy = new float[n];
+    }
+
+    public int Rows, VocabChunk;
+    public bool Checkpointing;
+    public float[][] Resid;          // [L+1][N,C] layer inputs; Resid[L] is the last layer's output
+    public LayerActivations[] Layers;
+    public int[] Tokens, Targets, Positions;   // [N] with padding replaced by 0
+    public float[] TmpC;             // [N,C] o_proj / down_proj output before the residual add
+    public float[] Xf, RstdF;        // [N,C], [N] final norm
+    public float[] Lse, Entropy, LogProb;      // [N]
+    public float[] HeadScratch;      // [N, vocab chunk]
+    public float[] DRes, DXn;        // [N,C]
+    public float[] DQ, DK, DV, DAtt; // [N,QD], [N,KVD], [N,KVD], [N,QD]
+    public float[]? DQPre, DKPre;    // [N,QD], [N,KVD]
+    public float[] DAct, DGate, DUp; // [N,I]
+    public float[] DLogProb, DEntropy;         // [N] upstream grads with padding zeroed
+}

@@ -1,0 +1,43 @@
+using System.Numerics.Tensors;
+using Verity.Engine.Kernels;
+
+namespace Verity.Engine.Ops;
+
+/// <summary>Linear layer y = x·Wᵀ + b with PyTorch's [out, in] weight layout. Matmuls go through <see cref="Gemm"/>.</summary>
+public static class Linear
+{
+    /// <summary>x [N,In], w [Out,In], b [Out] or null → y [N,Out] (overwritten).</summary>
+    public static void Forward(float[] x, float[] w, float[]? bias, int n, int outDim, int inDim, float[] y)
+    {
+        Gemm.XWt(x.AsSpan(0, n * inDim), w, n, outDim, inDim, y.AsSpan(0, n * outDim));
+        if (bias is null) return;
+        for (int i = 0; i < n; i++) TensorPrimitives.Add(y.AsSpan(i * outDim, outDim), bias, y.AsSpan(i * outDim, outDim));
+    }
+
+    /// <summary>
+    /// dy [N,Out], x [N,In], w [Out,In] → dx [N,In] (+= when accumulate; null skips), dw [Out,In] (+=; null skips,
+    /// e.g. frozen), db [Out] (+=; null skips). dx = dy·W, dW = dyᵀx, db = Σ_rows dy.
+    /// </summary>
+    public static void Backward(float[] dy, float[] x, float[] w, int n, int outDim, int inDim,
+        float[]? dx, bool accumulate, float[]? dw, float[]? db)
+    {
+        if (dx is not null) Gemm.XW(dy.AsSpan(0, n * outDim), w, n, outDim, inDim, dx.AsSpan(0, n * inDim), accumulate);
+        if (dw is not null) Gemm.XtY(dy.AsSpan(0, n * outDim), x.AsSpan(0, n * inDim), n, outDim, inDim, dw, accumulate: true);
+        if (db is null) return;
+        for (int i = 0; i < n; i++) TensorPrimitives.Add(db, dy.AsSpan(i * outDim, outDim), db);
+    }
+
+    /// <summary>float64 reference: x [N,In], w [Out,In], b [Out]? → y [N,Out].</summary>
+    public static double[] Reference(double[] x, double[] w, double[]? bias, int n, int outDim, int inDim)
+    {
+        var y = new double[n * outDim];
+        for (int i = 0; i < n; i++)
+            for (int o = 0; o < outDim; o++)
+            {
+                double s = bias?[o] ?? 0;
+                for (int j = 0; j < inDim; j++) s += x[i * inDim + j] * w[o * inDim + j];
+                y[i * outDim + o] = s;
+            }
+        return y;
+    }
+}
