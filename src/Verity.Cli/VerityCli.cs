@@ -36,6 +36,7 @@ public static class VerityCli
         yield return GenerateCommand.Create();
         yield return DataCommand.Create();
         yield return ConfigCommand.Create();
+        yield return ReportCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
