@@ -18,7 +18,7 @@ internal static class TokenizerLoader
         else if (File.Exists(Path.Combine(directory, "vocab.json"))) tokenizer = FromGpt2Files(Path.Combine(directory, "vocab.json"), Path.Combine(directory, "merges.txt"));
         else
             throw new FileNotFoundException($"{directory}: no tokenizer.json, encoder.json+vocab.bpe or vocab.json+merges.txt. HINT: download the tokenizer files of the model into this folder.");
-        tokenizer.Settings = ReadSettings(directory);
+        tokenizer.Settings = ReadSettings(directory, tokenizer.Settings);
         return tokenizer;
     }
 
@@ -159,9 +159,10 @@ internal static class TokenizerLoader
             TokenizerSettings.Empty with { EosToken = added.Count > 0 ? "<|endoftext|>" : null, BosToken = added.Count > 0 ? "<|endoftext|>" : null });
     }
 
-    private static TokenizerSettings ReadSettings(string directory)
+    /// <summary>Config files override the loader's defaults (e.g. GPT-2's &lt;|endoftext|&gt; as eos).</summary>
+    private static TokenizerSettings ReadSettings(string directory, TokenizerSettings defaults)
     {
-        string? eos = null, bos = null, pad = null, template = null;
+        string? eos = defaults.EosToken, bos = defaults.BosToken, pad = defaults.PadToken, template = defaults.ChatTemplate;
         string config = Path.Combine(directory, "tokenizer_config.json");
         if (File.Exists(config))
         {
