@@ -32,6 +32,7 @@ public static class VerityCli
     {
         yield return DemoCommand.Create();
         yield return TokenizeCommand.Create();
+        yield return TokenizerCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
