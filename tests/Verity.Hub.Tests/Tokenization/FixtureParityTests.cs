@@ -11,13 +11,13 @@ public class FixtureParityTests
     [Fact]
     public void Qwen3_ids_match_the_reference_for_every_fixture_line()
     {
-        AssertAllMatch(FixtureTokenizers.Qwen3, FixtureTokenizers.Read("qwen3.jsonl"), expectedMinLines: 60);
+        AssertAllMatch(FixtureTokenizers.Qwen3, FixtureTokenizers.Read("qwen3.jsonl"), expectedMinLines: 360);
     }
 
     [Fact]
     public void Gpt2_ids_match_the_reference_for_every_fixture_line()
     {
-        AssertAllMatch(FixtureTokenizers.Gpt2, FixtureTokenizers.Read("gpt2.jsonl"), expectedMinLines: 50);
+        AssertAllMatch(FixtureTokenizers.Gpt2, FixtureTokenizers.Read("gpt2.jsonl"), expectedMinLines: 350);
     }
 
     [Fact]

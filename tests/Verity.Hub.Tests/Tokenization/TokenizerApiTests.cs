@@ -83,3 +83,18 @@ public class TokenizerApiTests
         Assert.Contains("HINT", ex.Message);
     }
 }
+
+public class TokenizerBenchmarkTests
+{
+    [Fact]
+    public void Measure_reports_the_byte_and_token_counts_of_the_text()
+    {
+        var tok = FixtureTokenizers.Gpt2;
+        string text = "Hello, wörld! " + string.Concat(Enumerable.Repeat("the quick brown fox ", 50));
+        var r = TokenizerBenchmark.MeasureEncode(tok, text, iterations: 2);
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(text), r.Bytes);
+        Assert.Equal(tok.Encode(text, false).Length, r.Tokens);
+        Assert.Equal(2, r.Iterations);
+        Assert.True(r.MegabytesPerSecond > 0 && r.TokensPerSecond > 0);
+    }
+}
