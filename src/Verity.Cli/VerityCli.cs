@@ -37,6 +37,8 @@ public static class VerityCli
         yield return DataCommand.Create();
         yield return ConfigCommand.Create();
         yield return ReportCommand.Create();
+        yield return TokenizeCommand.Create();
+        yield return TokenizerCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

@@ -1,22 +1,27 @@
 namespace Verity.Hub.Tests;
 
-/// <summary>Locates committed fixtures by walking up from the test binary to the repository root.</summary>
+/// <summary>Finds the repo's tests/fixtures folder and the shared data folder beside the repo root.</summary>
 internal static class TestPaths
 {
-    public static string Fixtures
+    private static string RepoRoot()
     {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, "tests", "fixtures");
-                if (Directory.Exists(Path.Combine(candidate, "golden"))) return candidate;
-            }
-            throw new DirectoryNotFoundException($"tests/fixtures not found above {AppContext.BaseDirectory}.");
-        }
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Verity.slnx"))) return dir.FullName;
+        throw new DirectoryNotFoundException($"no Verity.slnx above {AppContext.BaseDirectory}. HINT: run the tests from inside the repository.");
     }
 
-    public static string Golden(string name) => Path.Combine(Fixtures, "golden", name);
+    public static string Fixtures(params string[] parts) => Path.Combine([RepoRoot(), "tests", "fixtures", .. parts]);
+
+    public static string Golden(string name) => Fixtures("golden", name);
+
+    /// <summary>&lt;repo&gt;/../shared/data/...</summary>
+    public static string SharedData(params string[] parts)
+    {
+        string data = Path.GetFullPath(Path.Combine(RepoRoot(), "..", "shared", "data"));
+        if (!Directory.Exists(data))
+            throw new DirectoryNotFoundException($"{data}: shared data folder not found. HINT: clone the repo with shared/ beside it.");
+        return Path.Combine([data, .. parts]);
+    }
 }
 
 /// <summary>A temporary folder removed on dispose.</summary>

@@ -37,7 +37,7 @@ public class WeightNameTests
     [Fact]
     public void Names_and_shapes_match_the_committed_snapshot()
     {
-        string path = Path.Combine(TestPaths.Fixtures, "hf_weight_names.txt");
+        string path = TestPaths.Fixtures("hf_weight_names.txt");
         string actual = Listing();
         if (Environment.GetEnvironmentVariable("VERITY_WRITE_SNAPSHOT") == "1") File.WriteAllText(path, actual);
         Assert.Equal(File.ReadAllText(path).ReplaceLineEndings("\n"), actual);
