@@ -93,7 +93,7 @@ public static class ConfigLoader
                 type = element;
                 continue;
             }
-            var property = ConfigSchema.Find(type, segment, path, where);
+            var property = ConfigSchema.Find(type, segment, path, where, last ? null : string.Join('.', segments[(s + 1)..]), suggestFullPath: true);
             path = path.Length == 0 ? segment : $"{path}.{segment}";
             var obj = (JsonObject)parent;
             if (last)

@@ -41,7 +41,8 @@ internal static class YamlBinding
             foreach (var (keyNode, valueNode) in mapping.Children)
             {
                 string key = ((YamlScalarNode)keyNode).Value ?? "";
-                var property = ConfigSchema.Find(target, key, path, $"{source}:{keyNode.Start.Line}");
+                string? rest = valueNode is YamlMappingNode m && m.Children.Count > 0 ? ((YamlScalarNode)m.Children[0].Key).Value : null;
+                var property = ConfigSchema.Find(target, key, path, $"{source}:{keyNode.Start.Line}", rest);
                 string childPath = path.Length == 0 ? key : $"{path}.{key}";
                 if (obj.ContainsKey(key)) throw new InvalidDataException($"{source}:{keyNode.Start.Line}: duplicate key '{childPath}'. HINT: keep one of them");
                 obj[key] = Convert(valueNode, property.PropertyType, ConfigSchema.IsNullable(property), childPath, source);
