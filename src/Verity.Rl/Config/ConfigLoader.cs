@@ -69,7 +69,7 @@ public static class ConfigLoader
     /// </summary>
     public static void ApplyOverride(JsonObject root, string item)
     {
-        string where = $"override '{item}'";
+        string where = $"{YamlBinding.OverridePrefix}{item}'";
         int eq = item.IndexOf('=');
         if (eq <= 0) throw new ArgumentException($"{where}: expected key=value. HINT: e.g. algorithm.policy_loss=gspo rollout.n=8");
         string key = item[..eq].Trim(), text = item[(eq + 1)..];
