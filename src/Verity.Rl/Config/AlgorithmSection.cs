@@ -32,7 +32,7 @@ public sealed record AlgorithmSection
     public double EpsilonLow { get; init; } = 0.2;
 
     /// <summary>ε_high: the ratio is clipped above at 1 + ε_high. DAPO's clip-higher uses 0.28 against entropy
-    /// collapse; GSPO 4e-4; CISPO 5.0 (ScaleRL). Must be ≥ epsilon_low.</summary>
+    /// collapse; GSPO 4e-4; CISPO 4.0 (cap r ≤ 5: TRL's epsilon_high=5.0 is an absolute cap, not 1 + ε). Must be ≥ epsilon_low.</summary>
     public double EpsilonHigh { get; init; } = 0.2;
 
     /// <summary>Dual-clip constant c &gt; 1 bounding the loss of negative-advantage tokens whose ratio exploded

@@ -69,7 +69,7 @@ public static class ConfigLoader
     /// </summary>
     public static void ApplyOverride(JsonObject root, string item)
     {
-        string where = $"override '{item}'";
+        string where = $"{YamlBinding.OverridePrefix}{item}'";
         int eq = item.IndexOf('=');
         if (eq <= 0) throw new ArgumentException($"{where}: expected key=value. HINT: e.g. algorithm.policy_loss=gspo rollout.n=8");
         string key = item[..eq].Trim(), text = item[(eq + 1)..];
@@ -93,7 +93,7 @@ public static class ConfigLoader
                 type = element;
                 continue;
             }
-            var property = ConfigSchema.Find(type, segment, path, where);
+            var property = ConfigSchema.Find(type, segment, path, where, last ? null : string.Join('.', segments[(s + 1)..]), suggestFullPath: true);
             path = path.Length == 0 ? segment : $"{path}.{segment}";
             var obj = (JsonObject)parent;
             if (last)

@@ -29,13 +29,18 @@ public static class ConfigSchema
     public static bool IsNullable(PropertyInfo property) =>
         Nullable.GetUnderlyingType(property.PropertyType) is not null || Nullability.Create(property).WriteState == NullabilityState.Nullable;
 
-    /// <summary>The property for <paramref name="key"/> in <paramref name="section"/>; unknown → error naming the closest key.</summary>
-    public static PropertyInfo Find(Type section, string key, string path, string where)
+    /// <summary>
+    /// The property for <paramref name="key"/> in <paramref name="section"/>; unknown → error naming the closest
+    /// key. <paramref name="rest"/> is what the user wrote below the unknown key (the rest of a dotted override,
+    /// or the first child key in YAML), which pins down a mistyped section: algo.policy_loss → algorithm.policy_loss.
+    /// With <paramref name="suggestFullPath"/> the hint names the whole corrected key (for overrides).
+    /// </summary>
+    public static PropertyInfo Find(Type section, string key, string path, string where, string? rest = null, bool suggestFullPath = false)
     {
         var property = Keys(section).FirstOrDefault(p => KeyOf(p) == key);
         if (property is not null) return property;
         string full = path.Length == 0 ? key : $"{path}.{key}";
-        throw new InvalidDataException($"{where}: unknown key '{full}'. HINT: did you mean '{Closest(full)}'? (valid keys here: {string.Join(", ", Keys(section).Select(KeyOf))})");
+        throw new InvalidDataException($"{where}: unknown key '{full}'. HINT: did you mean '{Suggest(full, rest, suggestFullPath)}'? (valid keys here: {string.Join(", ", Keys(section).Select(KeyOf))})");
     }
 
     /// <summary>Every dotted leaf path of the config (lists count as leaves).</summary>
@@ -49,13 +54,38 @@ public static class ConfigSchema
         }
     }
 
-    /// <summary>
-    /// The valid path nearest to a mistyped one: the same last segment under another section first
-    /// (algorithm.n → rollout.n), else the smallest edit distance over all paths.
-    /// </summary>
-    public static string Closest(string path)
+    private static string Suggest(string full, string? rest, bool suggestFullPath)
     {
-        var all = Paths(typeof(RunConfig)).ToList();
+        string closest = Closest(full, rest);
+        bool isHolder = rest is not null && Paths(typeof(RunConfig)).Concat(Sections(typeof(RunConfig))).Contains($"{closest}.{rest}");
+        return suggestFullPath && isHolder ? $"{closest}.{rest}" : closest;
+    }
+
+    /// <summary>Every dotted section path (model, algorithm, algorithm.kl, ...).</summary>
+    public static IEnumerable<string> Sections(Type section, string prefix = "")
+    {
+        foreach (var p in Keys(section).Where(p => IsSection(p.PropertyType)))
+        {
+            string path = prefix.Length == 0 ? KeyOf(p) : $"{prefix}.{KeyOf(p)}";
+            yield return path;
+            foreach (var child in Sections(p.PropertyType, path)) yield return child;
+        }
+    }
+
+    /// <summary>
+    /// The valid path nearest to a mistyped one: a section that has <paramref name="rest"/> below it
+    /// (algo + policy_loss → algorithm), then the same last segment under another section (algorithm.n →
+    /// rollout.n), else the smallest edit distance over all keys and sections.
+    /// </summary>
+    public static string Closest(string path, string? rest = null)
+    {
+        var all = Paths(typeof(RunConfig)).Concat(Sections(typeof(RunConfig))).ToList();
+        if (rest is not null)
+        {
+            var holders = all.Where(p => p.EndsWith("." + rest, StringComparison.Ordinal) || p == rest)
+                .Select(p => p[..Math.Max(0, p.Length - rest.Length - 1)]).ToList();
+            if (holders.Count > 0) return holders.OrderBy(h => EditDistance(h, path)).ThenBy(h => h, StringComparer.Ordinal).First();
+        }
         string leaf = path[(path.LastIndexOf('.') + 1)..];
         var sameLeaf = all.FirstOrDefault(p => p.EndsWith("." + leaf, StringComparison.Ordinal) || p == leaf);
         if (sameLeaf is not null) return sameLeaf;

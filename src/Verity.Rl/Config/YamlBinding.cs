@@ -18,7 +18,7 @@ internal static class YamlBinding
         try { stream.Load(new StringReader(text)); }
         catch (YamlException ex)
         {
-            throw new InvalidDataException($"{source}:{ex.Start.Line}: invalid YAML: {Flat(ex.InnerException?.Message ?? ex.Message)}. HINT: check indentation and quoting near that line");
+            throw new InvalidDataException($"{Where(source, ex.Start.Line)}: invalid YAML: {Flat(ex.InnerException?.Message ?? ex.Message).TrimEnd('.')}. HINT: check indentation and quoting near that line");
         }
         return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
     }
@@ -26,7 +26,7 @@ internal static class YamlBinding
     /// <summary>Converts <paramref name="node"/> to a JSON node shaped like <paramref name="type"/>.</summary>
     public static JsonNode? Convert(YamlNode node, Type type, bool nullable, string path, string source)
     {
-        string where = $"{source}:{node.Start.Line}";
+        string where = Where(source, node.Start.Line);
         if (node is YamlScalarNode scalar && IsNull(scalar))
         {
             if (nullable) return null;
@@ -41,7 +41,8 @@ internal static class YamlBinding
             foreach (var (keyNode, valueNode) in mapping.Children)
             {
                 string key = ((YamlScalarNode)keyNode).Value ?? "";
-                var property = ConfigSchema.Find(target, key, path, $"{source}:{keyNode.Start.Line}");
+                string? rest = valueNode is YamlMappingNode m && m.Children.Count > 0 ? ((YamlScalarNode)m.Children[0].Key).Value : null;
+                var property = ConfigSchema.Find(target, key, path, Where(source, keyNode.Start.Line), rest);
                 string childPath = path.Length == 0 ? key : $"{path}.{key}";
                 if (obj.ContainsKey(key)) throw new InvalidDataException($"{source}:{keyNode.Start.Line}: duplicate key '{childPath}'. HINT: keep one of them");
                 obj[key] = Convert(valueNode, property.PropertyType, ConfigSchema.IsNullable(property), childPath, source);
@@ -89,6 +90,11 @@ internal static class YamlBinding
 
     private static bool IsNull(YamlScalarNode scalar) =>
         scalar.Style is ScalarStyle.Plain or ScalarStyle.Any && (scalar.Value is null or "" or "~" or "null" or "Null" or "NULL");
+
+    /// <summary>file:line for files; an override is one line, so it is named by itself.</summary>
+    private static string Where(string source, long line) => source.StartsWith(OverridePrefix, StringComparison.Ordinal) ? source : $"{source}:{line}";
+
+    public const string OverridePrefix = "override '";
 
     private static string Display(string path) => path.Length == 0 ? "(root)" : path;
 

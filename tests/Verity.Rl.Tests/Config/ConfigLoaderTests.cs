@@ -98,6 +98,10 @@ public class ConfigLoaderTests
     [InlineData("algorithm.kl.coeff=0.1", "did you mean 'algorithm.kl.coef'")]
     [InlineData("optim.learning_rate=1e-6", "valid keys here: lr,")]
     [InlineData("rollout.temprature=0.7", "did you mean 'rollout.temperature'")]
+    [InlineData("algo.policy_loss=gspo", "did you mean 'algorithm.policy_loss'")]
+    [InlineData("algorithm.klx.coef=0.1", "did you mean 'algorithm.kl.coef'")]
+    [InlineData("rollouts=4", "did you mean 'rollout'")]
+    [InlineData("algo.zzz=4", "unknown key 'algo'")]
     public void Unknown_override_key_suggests_the_closest_valid_key(string item, string expected)
     {
         var ex = Assert.Throws<InvalidDataException>(() => ConfigLoader.Load(null, [item]));
@@ -122,6 +126,13 @@ public class ConfigLoaderTests
         Assert.Contains(expected, ex!.Message);
         Assert.Contains("HINT", ex.Message);
         Assert.DoesNotContain("\n", ex.Message);
+    }
+
+    [Fact]
+    public void Mistyped_section_in_a_file_is_found_from_its_keys()
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => ConfigLoader.Parse("algo:\n  policy_loss: gspo\n", "s.yaml"));
+        Assert.Contains("s.yaml:1: unknown key 'algo'. HINT: did you mean 'algorithm'?", ex.Message);
     }
 
     [Fact]

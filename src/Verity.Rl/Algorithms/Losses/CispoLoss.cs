@@ -3,7 +3,8 @@ namespace Verity.Rl.Algorithms.Losses;
 /// <summary>
 /// CISPO (MiniMax-M1; verl's two-sided form, rl-anchors §2.2): ℓ = −sg(clip(r, 1−ε_l, 1+ε_h))·A·lp,
 /// g = −clip(r)·A — the importance weight is clipped but the token always keeps a gradient.
-/// MiniMax effectively drops the lower clip (set ε_low to 1) and tunes ε_high (ScaleRL: 5.0). No dual clip.
+/// MiniMax effectively drops the lower clip (set ε_low to 1) and tunes ε_high. Pitfall: TRL's epsilon_high=5.0
+/// (ScaleRL) is an absolute cap min(r, 5), which is ε_high = 4 here. No dual clip.
 /// </summary>
 public static class CispoLoss
 {

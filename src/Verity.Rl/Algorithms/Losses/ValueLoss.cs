@@ -29,10 +29,11 @@ public static class ValueLoss
             if (lossPlain >= lossClipped) { loss[i] = lossPlain; gradValue[i] = plain; }
             else
             {
+                // the clipped error can only be larger when V lies outside [V_old − c, V_old + c], where
+                // clip(V) is constant: no gradient
                 clipped++;
                 loss[i] = lossClipped;
-                bool inside = values[i] > oldValues[i] - c && values[i] < oldValues[i] + c;
-                gradValue[i] = inside ? diff : 0;
+                gradValue[i] = 0;
             }
         }
         return n > 0 ? clipped / n : 0;
