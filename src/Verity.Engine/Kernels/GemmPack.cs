@@ -1,0 +1,70 @@
+using System.Runtime.CompilerServices;
+
+namespace Verity.Engine.Kernels;
+
+/// <summary>
+/// Copies strided operand blocks into the k-major panels the micro-kernels read with unit stride.
+/// A panel: MR rows × kc, stored as kc groups of MR values. B panel: kc × NR, stored as kc groups of
+/// NR values. Rows or columns past the matrix edge are zero, so edge tiles need no special kernel.
+/// </summary>
+internal static unsafe class GemmPack
+{
+    /// <summary>Packs A rows [i0, i0+rows) × k [0, kc) (a already offset to the slice) into ceil(rows/mr) panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackA(float* a, long rsa, long csa, int i0, int rows, int kc, int mr, float* dst)
+    {
+        for (int ip = 0; ip * mr < rows; ip++)
+        {
+            int h = Math.Min(mr, rows - ip * mr);
+            float* src = a + (i0 + (long)ip * mr) * rsa;
+            float* d = dst + (long)ip * kc * mr;
+            if (rsa == 1)
+                CopyRows(src, csa, kc, h, d, mr);
+            else
+                Transpose(src, rsa, csa, h, kc, mr, d);
+        }
+    }
+
+    /// <summary>Packs B k [0, kc) (b already offset to the slice) × columns [j, j+cols) into one NR panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackB(float* b, long rsb, long csb, int j, int cols, int kc, int nr, float* dst)
+    {
+        float* src = b + j * csb;
+        if (csb == 1)
+            CopyRows(src, rsb, kc, cols, dst, nr);
+        else
+            Transpose(src, csb, rsb, cols, kc, nr, dst);
+    }
+
+    /// <summary>dst[p*width + q] = src[p*stride + q] for q &lt; valid, zero for valid ≤ q &lt; width.</summary>
+    private static void CopyRows(float* src, long stride, int kc, int valid, float* dst, int width)
+    {
+        for (int p = 0; p < kc; p++)
+        {
+            float* s = src + p * stride;
+            float* d = dst + (long)p * width;
+            int q = 0;
+            for (; q < valid; q++) d[q] = s[q];
+            for (; q < width; q++) d[q] = 0f;
+        }
+    }
+
+    /// <summary>
+    /// dst[p*width + q] = src[q*lineStride + p*stepStride] for q &lt; lines, zero for lines ≤ q &lt; width:
+    /// reads each source line (a row of A or a column of B) along k and scatters it into the panel.
+    /// </summary>
+    private static void Transpose(float* src, long lineStride, long stepStride, int lines, int kc, int width, float* dst)
+    {
+        for (int q = 0; q < lines; q++)
+        {
+            float* s = src + q * lineStride;
+            float* d = dst + q;
+            for (int p = 0; p < kc; p++) d[(long)p * width] = s[p * stepStride];
+        }
+        for (int q = lines; q < width; q++)
+        {
+            float* d = dst + q;
+            for (int p = 0; p < kc; p++) d[(long)p * width] = 0f;
+        }
+    }
+}
