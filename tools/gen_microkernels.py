@@ -5,6 +5,7 @@ The JIT keeps locals in registers only when they are named one by one, so the MR
 tile is spelled out here instead of by hand. Run: python3 tools/gen_microkernels.py
 """
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "src", "Verity.Engine", "Kernels")
@@ -66,10 +67,11 @@ internal static unsafe class {cls}
 
 write("MicroKernels.Avx512.cs", "MicroKernelsAvx512", "System.Runtime.Intrinsics.X86",
       "AVX-512 micro-kernels (Vector512 FMA). Each lane sums over k in order, so results match the other paths bit for bit.",
-      [("K12x32", 12, 2, "Vector512", 16, "Avx512F.FusedMultiplyAdd"),
+      [("K12x32", 12, 2, "Vector512", 16, "Avx512F.FusedMultiplyAdd")] + ([
+       # Alternates measured against 12x32 (docs/benchmarks.md); written only with --all.
        ("K8x48", 8, 3, "Vector512", 16, "Avx512F.FusedMultiplyAdd"),
        ("K6x64", 6, 4, "Vector512", 16, "Avx512F.FusedMultiplyAdd"),
-       ("K14x32", 14, 2, "Vector512", 16, "Avx512F.FusedMultiplyAdd")])
+       ("K14x32", 14, 2, "Vector512", 16, "Avx512F.FusedMultiplyAdd")] if "--all" in sys.argv else []))
 write("MicroKernels.Avx2.cs", "MicroKernelsAvx2", "System.Runtime.Intrinsics.X86",
       "AVX2 micro-kernel (Vector256 FMA), 6x16: 12 accumulators of the 16 ymm registers.",
       [("K6x16", 6, 2, "Vector256", 8, "Fma.MultiplyAdd")])

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Verity.Engine.Kernels;
 
@@ -21,7 +23,7 @@ internal static unsafe class GemmPack
             if (rsa == 1)
                 CopyRows(src, csa, kc, h, d, mr);
             else
-                Transpose(src, rsa, csa, h, kc, mr, d);
+                Transpose(src, rsa, csa, h, kc, mr, d, mayOverrun: true);
         }
     }
 
@@ -33,7 +35,7 @@ internal static unsafe class GemmPack
         if (csb == 1)
             CopyRows(src, rsb, kc, cols, dst, nr);
         else
-            Transpose(src, csb, rsb, cols, kc, nr, dst);
+            Transpose(src, csb, rsb, cols, kc, nr, dst, mayOverrun: false);
     }
 
     /// <summary>dst[p*width + q] = src[p*stride + q] for q &lt; valid, zero for valid ≤ q &lt; width.</summary>
@@ -52,9 +54,17 @@ internal static unsafe class GemmPack
     /// <summary>
     /// dst[p*width + q] = src[q*lineStride + p*stepStride] for q &lt; lines, zero for lines ≤ q &lt; width:
     /// reads each source line (a row of A or a column of B) along k and scatters it into the panel.
+    /// <paramref name="mayOverrun"/>: the panel is private to this thread and followed by slack or by the
+    /// next panel, written after this one, so a store may spill past its end (see <see cref="TransposeGather"/>).
     /// </summary>
-    private static void Transpose(float* src, long lineStride, long stepStride, int lines, int kc, int width, float* dst)
+    private static void Transpose(float* src, long lineStride, long stepStride, int lines, int kc, int width, float* dst, bool mayOverrun)
     {
+        if (Avx2.IsSupported && stepStride == 1 && lines == width && (width % 16 == 0 || (mayOverrun && width >= 12))
+            && 15 * lineStride <= int.MaxValue)
+        {
+            TransposeGather(src, (int)lineStride, kc, width, dst);
+            return;
+        }
         for (int q = 0; q < lines; q++)
         {
             float* s = src + q * lineStride;
@@ -65,6 +75,38 @@ internal static unsafe class GemmPack
         {
             float* d = dst + q;
             for (int p = 0; p < kc; p++) d[(long)p * width] = 0f;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Transpose"/> for unit-stride lines with gathers: two 8-lane gathers collect step p of 16
+    /// lines. A group of 12..15 lines gathers its last line into the spare lanes and stores all 16; the
+    /// spare lanes land on the next step's slots, which the next store overwrites, and the last step's
+    /// spill stays inside the buffer's slack (pack buffers are allocated with room for it).
+    /// </summary>
+    private static void TransposeGather(float* src, int lineStride, int kc, int width, float* dst)
+    {
+        for (int g = 0; g < width; g += 16)
+        {
+            int count = Math.Min(16, width - g);
+            if (count < 12)
+            {
+                // Narrow remainder: plain scalar copy.
+                for (int q = 0; q < count; q++)
+                    for (int p = 0; p < kc; p++) dst[(long)p * width + g + q] = src[(long)(g + q) * lineStride + p];
+                continue;
+            }
+            var lo = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * lineStride;
+            var hi = Vector256.Create(8, 9, 10, 11,
+                Math.Min(12, count - 1), Math.Min(13, count - 1), Math.Min(14, count - 1), Math.Min(15, count - 1)) * lineStride;
+            float* s = src + (long)g * lineStride;
+            float* d = dst + g;
+            for (int p = 0; p < kc; p++)
+            {
+                float* dp = d + (long)p * width;
+                Vector256.Store(Avx2.GatherVector256(s + p, lo, 4), dp);
+                Vector256.Store(Avx2.GatherVector256(s + p, hi, 4), dp + 8);
+            }
         }
     }
 }

@@ -28,8 +28,9 @@ internal readonly unsafe struct MicroKernel(int mr, int nr, delegate*<float*, fl
 
     public static MicroKernel For(GemmPath path) => path switch
     {
-        // 12x32 keeps 24 of the 32 zmm registers as accumulators; chosen by `verity bench --filter sgemm`
-        // against 8x48, 6x64 and 14x32 (docs/benchmarks.md).
+        // 12x32 keeps 24 of the 32 zmm registers as accumulators. Measured on Zen 5 against 8x48, 6x64
+        // and 14x32 (tools/gen_microkernels.py --all writes them): 12x32 and 14x32 lead on one thread,
+        // and 12x32 splits evenly over two (docs/benchmarks.md).
         GemmPath.Avx512 => new(12, 32, &MicroKernelsAvx512.K12x32),
         GemmPath.Avx2 => new(6, 16, &MicroKernelsAvx2.K6x16),
         _ => new(MicroKernelsScalar.MR, MicroKernelsScalar.NR, &MicroKernelsScalar.K4x4),

@@ -131,7 +131,7 @@ public static class WorkPool
             job.Work();
             // Every index is claimed; wait only for the ones other threads are still running.
             var spin = new SpinWait();
-            while (Volatile.Read(ref job.Done) < count) spin.SpinOnce(sleep1Threshold: 64);
+            while (Volatile.Read(ref job.Done) < count) spin.SpinOnce(sleep1Threshold: -1);
             if (_current == job) _current = null;
             if (job.Error != null)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(job.Error).Throw();
