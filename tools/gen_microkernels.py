@@ -11,13 +11,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "src", "Verity.Engine", "Kernels")
 
 
-def kernel(name, mr, nv, vec, lanes, fma):
+def kernel(name, mr, nv, vec, lanes, fma, add_prefetch=True):
     nr = nv * lanes
     L = []
     L.append(f"    /// <summary>C[{mr}x{nr}] (+)= A[{mr}xkc] · B[kcx{nr}] from packed panels (A k-major {mr} wide, B k-major {nr} wide).</summary>")
     L.append("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
     L.append(f"    public static void {name}(float* a, float* b, int kc, float* c, int ldc, bool add)")
     L.append("    {")
+    if add_prefetch:
+        # Touch the C tile now so its cache lines arrive while the k loop runs (they are needed only at the end).
+        for i in range(mr):
+            L.append(f"        Sse.Prefetch0(c + {i} * ldc); Sse.Prefetch0(c + {i} * ldc + {nr - 1});")
     for i in range(mr):
         L.append("        " + " ".join(f"var c{i}_{v} = {vec}<float>.Zero;" for v in range(nv)))
     L.append("        for (int p = 0; p < kc; p++)")

@@ -46,6 +46,7 @@ internal static unsafe class GemmPack
             float* s = src + p * stride;
             float* d = dst + (long)p * width;
             int q = 0;
+            for (; q + 8 <= valid; q += 8) Vector256.Store(Vector256.Load(s + q), d + q);
             for (; q < valid; q++) d[q] = s[q];
             for (; q < width; q++) d[q] = 0f;
         }
