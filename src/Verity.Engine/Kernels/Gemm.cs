@@ -6,7 +6,7 @@ namespace Verity.Engine.Kernels;
 /// destination is overwritten, else added to.
 ///
 /// All three map onto one blocked GEMM (<see cref="GemmDriver"/>) with strided operand views;
-/// products with at most <see cref="GemmSmallM.MaxM"/> token rows (decode) take a streaming path
+/// products with only a few token rows (decode) take a streaming path
 /// that reads the weight once. Multi-threaded on <see cref="Threading.WorkPool"/>; results do not
 /// depend on the thread count.
 /// </summary>
@@ -22,7 +22,7 @@ public static unsafe class Gemm
         if (Trivial(m, n, k, y[..(m * n)], accumulate)) return;
         fixed (float* px = x, pw = w, py = y)
         {
-            if (m <= GemmSmallM.MaxM) GemmSmallM.XWt(px, pw, m, n, k, py, accumulate);
+            if (m <= GemmSmallM.MaxMForward) GemmSmallM.XWt(px, pw, m, n, k, py, accumulate);
             else GemmDriver.Run(px, k, 1, pw, 1, k, py, n, m, n, k, accumulate);
         }
     }

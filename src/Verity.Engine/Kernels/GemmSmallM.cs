@@ -1,16 +1,23 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Verity.Engine.Threading;
 
 namespace Verity.Engine.Kernels;
 
 /// <summary>
-/// Products with at most <see cref="MaxM"/> token rows (decode, one sequence per row). Packing would
+/// Products with few token rows (decode: one row per sequence of a group). Packing would
 /// cost as much as the arithmetic here, and the work is bound by reading the weight once, so these
 /// stream the weight row by row with <see cref="TensorPrimitives"/>. Work is split over output
 /// columns or rows only, so sums do not depend on the thread count.
 /// </summary>
 internal static unsafe class GemmSmallM
 {
+    /// <summary>Up to this many rows y = x·wᵀ streams w (batched decode of a GRPO group); above it packing pays off.</summary>
+    public const int MaxMForward = 16;
+
+    /// <summary>Up to this many rows the backward products stream too (they only see so few rows in tiny tests).</summary>
     public const int MaxM = 4;
 
     /// <summary>Weight floats per task: enough to amortize a task hand-off.</summary>
@@ -19,8 +26,14 @@ internal static unsafe class GemmSmallM
     /// <summary>y[M,N] (+)= x[M,K] · w[N,K]ᵀ: one dot product per output, w row j read once for all M rows.</summary>
     public static void XWt(float* x, float* w, int m, int n, int k, float* y, bool accumulate)
     {
-        WorkPool.ForRange(n, Math.Max(1, MinChunkFloats / k), (j0, j1) =>
+        bool simd = MicroKernel.Path == GemmPath.Avx512 && k >= 16;
+        WorkPool.ForRange(n, Math.Max(2, MinChunkFloats / k), (j0, j1) =>
         {
+            if (simd)
+            {
+                XWtAvx512(x, w, m, n, k, y, j0, j1, accumulate);
+                return;
+            }
             for (int j = j0; j < j1; j++)
             {
                 var wj = new ReadOnlySpan<float>(w + (long)j * k, k);
@@ -32,6 +45,62 @@ internal static unsafe class GemmSmallM
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// Rows j0..j1 of w against all M rows of x: two w rows × four x rows per pass (8 accumulators,
+    /// 6 loads per 8 FMAs), so each w row is streamed from memory once and x stays in L1/L2.
+    /// Missing x rows (M not a multiple of 4) repeat row 0 and their sums are dropped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void XWtAvx512(float* x, float* w, int m, int n, int k, float* y, int j0, int j1, bool accumulate)
+    {
+        int kVec = k & ~15;
+        for (int j = j0; j < j1; j += 2)
+        {
+            bool pair = j + 1 < j1;
+            float* w0 = w + (long)j * k;
+            float* w1 = pair ? w0 + k : w0;
+            for (int i0 = 0; i0 < m; i0 += 4)
+            {
+                float* x0 = x + (long)i0 * k;
+                float* x1 = i0 + 1 < m ? x0 + k : x0;
+                float* x2 = i0 + 2 < m ? x0 + 2 * k : x0;
+                float* x3 = i0 + 3 < m ? x0 + 3 * k : x0;
+                Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default;
+                Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default;
+                for (int p = 0; p < kVec; p += 16)
+                {
+                    var a = Vector512.Load(w0 + p);
+                    var b = Vector512.Load(w1 + p);
+                    var v0 = Vector512.Load(x0 + p);
+                    s00 = Avx512F.FusedMultiplyAdd(v0, a, s00); s10 = Avx512F.FusedMultiplyAdd(v0, b, s10);
+                    var v1 = Vector512.Load(x1 + p);
+                    s01 = Avx512F.FusedMultiplyAdd(v1, a, s01); s11 = Avx512F.FusedMultiplyAdd(v1, b, s11);
+                    var v2 = Vector512.Load(x2 + p);
+                    s02 = Avx512F.FusedMultiplyAdd(v2, a, s02); s12 = Avx512F.FusedMultiplyAdd(v2, b, s12);
+                    var v3 = Vector512.Load(x3 + p);
+                    s03 = Avx512F.FusedMultiplyAdd(v3, a, s03); s13 = Avx512F.FusedMultiplyAdd(v3, b, s13);
+                }
+                int rows = Math.Min(4, m - i0);
+                Store(Vector512.Sum(s00), x0, w0, kVec, k, y + (long)i0 * n + j, accumulate);
+                if (rows > 1) Store(Vector512.Sum(s01), x1, w0, kVec, k, y + (long)(i0 + 1) * n + j, accumulate);
+                if (rows > 2) Store(Vector512.Sum(s02), x2, w0, kVec, k, y + (long)(i0 + 2) * n + j, accumulate);
+                if (rows > 3) Store(Vector512.Sum(s03), x3, w0, kVec, k, y + (long)(i0 + 3) * n + j, accumulate);
+                if (!pair) continue;
+                Store(Vector512.Sum(s10), x0, w1, kVec, k, y + (long)i0 * n + j + 1, accumulate);
+                if (rows > 1) Store(Vector512.Sum(s11), x1, w1, kVec, k, y + (long)(i0 + 1) * n + j + 1, accumulate);
+                if (rows > 2) Store(Vector512.Sum(s12), x2, w1, kVec, k, y + (long)(i0 + 2) * n + j + 1, accumulate);
+                if (rows > 3) Store(Vector512.Sum(s13), x3, w1, kVec, k, y + (long)(i0 + 3) * n + j + 1, accumulate);
+            }
+        }
+    }
+
+    /// <summary>Adds the scalar k tail [kVec, k) to a lane sum and writes (or adds) it to y.</summary>
+    private static void Store(float sum, float* xi, float* wj, int kVec, int k, float* y, bool accumulate)
+    {
+        for (int p = kVec; p < k; p++) sum = MathF.FusedMultiplyAdd(xi[p], wj[p], sum);
+        *y = accumulate ? *y + sum : sum;
     }
 
     /// <summary>dx[M,K] (+)= dy[M,N] · w[N,K]: axpy of each w row into dx, split over K columns.</summary>

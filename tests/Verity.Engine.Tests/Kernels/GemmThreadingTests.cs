@@ -14,6 +14,7 @@ public class GemmThreadingTests
     [InlineData(Layout.XW, 200, 333, 300)]
     [InlineData(Layout.XtY, 200, 333, 300)]
     [InlineData(Layout.XWt, 3, 5000, 70)]   // decode-shaped: the streaming path
+    [InlineData(Layout.XWt, 13, 999, 333)]
     [InlineData(Layout.XW, 3, 700, 5000)]
     [InlineData(Layout.XtY, 2, 700, 500)]
     public void One_and_two_threads_give_the_same_bits_on_repeated_runs(Layout layout, int m, int n, int k)
