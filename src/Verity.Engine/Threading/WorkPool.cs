@@ -19,12 +19,17 @@ public static class WorkPool
 {
     private static readonly object Gate = new();
     private static Pool? _pool;
-    private static int _threadCount = DefaultThreadCount();
+    /// <summary>0 until first read; then VERITY_THREADS or the core count (read lazily so a bad value is a plain ArgumentException, not a type-initializer failure).</summary>
+    private static int _threadCount;
 
     /// <summary>Threads a loop may use, the caller included. Setting it restarts the workers.</summary>
     public static int ThreadCount
     {
-        get => _threadCount;
+        get
+        {
+            int t = _threadCount;
+            return t != 0 ? t : _threadCount = DefaultThreadCount();
+        }
         set
         {
             if (value < 1)
@@ -43,7 +48,7 @@ public static class WorkPool
     public static void For(int count, Action<int> body)
     {
         if (count <= 0) return;
-        if (count == 1 || _threadCount == 1)
+        if (count == 1 || ThreadCount == 1)
         {
             for (int i = 0; i < count; i++) body(i);
             return;
@@ -59,7 +64,7 @@ public static class WorkPool
     public static void ForRange(int length, int minChunk, Action<int, int> body)
     {
         if (length <= 0) return;
-        int chunks = Math.Clamp(length / Math.Max(1, minChunk), 1, 4 * _threadCount);
+        int chunks = Math.Clamp(length / Math.Max(1, minChunk), 1, 4 * ThreadCount);
         int size = (length + chunks - 1) / chunks;
         chunks = (length + size - 1) / size;
         For(chunks, c => body(c * size, Math.Min(length, (c + 1) * size)));
@@ -81,7 +86,7 @@ public static class WorkPool
     {
         var pool = _pool;
         if (pool != null) return pool;
-        lock (Gate) return _pool ??= new Pool(_threadCount - 1);
+        lock (Gate) return _pool ??= new Pool(ThreadCount - 1);
     }
 
     /// <summary>One loop in flight: its body, the next index to claim and how many have finished.</summary>
@@ -110,7 +115,7 @@ public static class WorkPool
     {
         private readonly SemaphoreSlim _wake = new(0);
         private readonly Thread[] _workers;
-        private volatile Job? _current;
+        private Job? _current;
         private volatile bool _stopping;
 
         public Pool(int workers)
@@ -126,13 +131,13 @@ public static class WorkPool
         public void Run(int count, Action<int> body)
         {
             var job = new Job(count, body);
-            _current = job;
+            Volatile.Write(ref _current, job);
             _wake.Release(Math.Min(_workers.Length, count - 1));
             job.Work();
             // Every index is claimed; wait only for the ones other threads are still running.
             var spin = new SpinWait();
             while (Volatile.Read(ref job.Done) < count) spin.SpinOnce(sleep1Threshold: -1);
-            if (_current == job) _current = null;
+            Interlocked.CompareExchange(ref _current, null, job);
             if (job.Error != null)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(job.Error).Throw();
         }
@@ -150,7 +155,7 @@ public static class WorkPool
                 _wake.Wait();
                 if (_stopping) return;
                 // A late wake-up finds the job exhausted (or a newer one) and simply helps with whatever is current.
-                _current?.Work();
+                Volatile.Read(ref _current)?.Work();
             }
         }
     }

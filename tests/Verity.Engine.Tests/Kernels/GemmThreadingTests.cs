@@ -43,3 +43,41 @@ public class GemmThreadingTests
         }
     }
 }
+
+[Collection(nameof(GlobalThreadCount))]
+public class ThreadCountSettingTests
+{
+    [Theory]
+    [InlineData("3", 3)]
+    [InlineData(" 1 ", 1)]
+    public void VERITY_THREADS_sets_the_default(string value, int expected)
+    {
+        string? saved = Environment.GetEnvironmentVariable("VERITY_THREADS");
+        try
+        {
+            Environment.SetEnvironmentVariable("VERITY_THREADS", value);
+            Assert.Equal(expected, WorkPool.DefaultThreadCount());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VERITY_THREADS", saved);
+        }
+    }
+
+    [Fact]
+    public void A_bad_VERITY_THREADS_names_the_variable_and_the_fix()
+    {
+        string? saved = Environment.GetEnvironmentVariable("VERITY_THREADS");
+        try
+        {
+            Environment.SetEnvironmentVariable("VERITY_THREADS", "two");
+            var ex = Assert.Throws<ArgumentException>(WorkPool.DefaultThreadCount);
+            Assert.Contains("VERITY_THREADS='two'", ex.Message);
+            Assert.Contains("HINT", ex.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VERITY_THREADS", saved);
+        }
+    }
+}
