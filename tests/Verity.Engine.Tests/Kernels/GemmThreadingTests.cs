@@ -71,7 +71,7 @@ public class ThreadCountSettingTests
         try
         {
             Environment.SetEnvironmentVariable("VERITY_THREADS", "two");
-            var ex = Assert.Throws<ArgumentException>(WorkPool.DefaultThreadCount);
+            var ex = Assert.Throws<ArgumentException>(() => WorkPool.DefaultThreadCount());
             Assert.Contains("VERITY_THREADS='two'", ex.Message);
             Assert.Contains("HINT", ex.Message);
         }
