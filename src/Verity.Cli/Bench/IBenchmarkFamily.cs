@@ -5,11 +5,11 @@ namespace Verity.Cli.Bench;
 /// <param name="Quick">Fewer shapes and repetitions (a smoke run, not for docs/benchmarks.md).</param>
 /// <param name="UsePeer">Launch the peer (python); false gives rows with peer n/a.</param>
 /// <param name="Log">Progress lines (stderr), so stdout carries only the table.</param>
-internal sealed record BenchSettings(int Threads, bool Quick, bool UsePeer, TextWriter Log)
+/// <param name="Repetitions">Timed runs per case; the best is reported (the machine may be shared).</param>
+internal sealed record BenchSettings(int Threads, bool Quick, bool UsePeer, TextWriter Log, int Repetitions)
 {
-    public int Repetitions => Quick ? 3 : 7;
-    /// <summary>Stop repeating a case after this long (the best-of is taken over what ran).</summary>
-    public TimeSpan Budget => TimeSpan.FromSeconds(Quick ? 0.5 : 3);
+    /// <summary>Stop repeating a case after this long (the best-of is taken over what ran, at least two).</summary>
+    public TimeSpan Budget => TimeSpan.FromSeconds(Quick ? 0.5 : 0.5 * Repetitions);
 }
 
 /// <summary>A named case of a family: <c>Key</c> is what <c>--filter</c> matches (family/shape).</summary>

@@ -19,14 +19,19 @@ internal static class BenchCommand
         var threads = new Option<int?>("--threads") { Description = "Thread count for Verity and the peer (default: VERITY_THREADS or all cores)." };
         var quick = new Option<bool>("--quick") { Description = "Fewer shapes and repetitions: a smoke run, not for published numbers." };
         var noPeer = new Option<bool>("--no-peer") { Description = "Skip the peer (no python launched); peer columns read n/a." };
+        var reps = new Option<int?>("--reps") { Description = "Timed runs per case, best reported (default 7, 3 with --quick); raise it on a busy machine." };
 
         var command = new Command("bench", "Benchmark Verity's kernels and model steps against a peer, in one run at one thread count.");
-        foreach (var option in new Option[] { filter, json, threads, quick, noPeer }) command.Options.Add(option);
+        foreach (var option in new Option[] { filter, json, threads, quick, noPeer, reps }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(threads) is { } n) WorkPool.ThreadCount = n;
-            var settings = new BenchSettings(WorkPool.ThreadCount, parse.GetValue(quick), !parse.GetValue(noPeer), parse.InvocationConfiguration.Error);
+            bool isQuick = parse.GetValue(quick);
+            int repetitions = parse.GetValue(reps) ?? (isQuick ? 3 : 7);
+            if (repetitions < 1)
+                throw new ArgumentException($"--reps {repetitions} is not valid: expected at least 1. HINT: pass --reps 7 or leave it out.");
+            var settings = new BenchSettings(WorkPool.ThreadCount, isQuick, !parse.GetValue(noPeer), parse.InvocationConfiguration.Error, repetitions);
             var selected = BenchRegistry.Select(parse.GetValue(filter), settings.Quick);
 
             var rows = new List<BenchRow>();
