@@ -39,6 +39,7 @@ public static class VerityCli
         yield return ReportCommand.Create();
         yield return TokenizeCommand.Create();
         yield return TokenizerCommand.Create();
+        yield return BenchCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

@@ -4,55 +4,68 @@ namespace Verity.Engine.Kernels;
 /// float32 matrix products in the three layouts training needs. Row-major everywhere.
 /// Parameter order: inputs, sizes, destination. When <c>accumulate</c> is false the
 /// destination is overwritten, else added to.
+///
+/// All three map onto one blocked GEMM (<see cref="GemmDriver"/>) with strided operand views;
+/// products with only a few token rows (decode) take a streaming path
+/// that reads the weight once. Multi-threaded on <see cref="Threading.WorkPool"/>; results do not
+/// depend on the thread count.
 /// </summary>
-public static class Gemm
+public static unsafe class Gemm
 {
+    /// <summary>The instruction set the products run on (for benchmark and log lines).</summary>
+    public static GemmPath Path => MicroKernel.Path;
+
     /// <summary>Forward of a linear layer: y[M,N] (+)= x[M,K] · w[N,K]ᵀ.</summary>
     public static void XWt(ReadOnlySpan<float> x, ReadOnlySpan<float> w, int m, int n, int k, Span<float> y, bool accumulate = false)
-        => GemmReference.XWt(x, w, m, n, k, y, accumulate);
+    {
+        Check(nameof(XWt), m, n, k, (nameof(x), x.Length, (long)m * k), (nameof(w), w.Length, (long)n * k), (nameof(y), y.Length, (long)m * n));
+        if (Trivial(m, n, k, y[..(m * n)], accumulate)) return;
+        fixed (float* px = x, pw = w, py = y)
+        {
+            if (m <= GemmSmallM.MaxMForward) GemmSmallM.XWt(px, pw, m, n, k, py, accumulate);
+            else GemmDriver.Run(px, k, 1, pw, 1, k, py, n, m, n, k, accumulate);
+        }
+    }
 
     /// <summary>Input gradient of a linear layer: dx[M,K] (+)= dy[M,N] · w[N,K].</summary>
     public static void XW(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, int m, int n, int k, Span<float> dx, bool accumulate = false)
-        => GemmReference.XW(dy, w, m, n, k, dx, accumulate);
+    {
+        Check(nameof(XW), m, n, k, (nameof(dy), dy.Length, (long)m * n), (nameof(w), w.Length, (long)n * k), (nameof(dx), dx.Length, (long)m * k));
+        if (Trivial(m, k, n, dx[..(m * k)], accumulate)) return;
+        fixed (float* pdy = dy, pw = w, pdx = dx)
+        {
+            if (m <= GemmSmallM.MaxM) GemmSmallM.XW(pdy, pw, m, n, k, pdx, accumulate);
+            else GemmDriver.Run(pdy, n, 1, pw, k, 1, pdx, k, m, k, n, accumulate);
+        }
+    }
 
     /// <summary>Weight gradient of a linear layer: dw[N,K] (+)= dy[M,N]ᵀ · x[M,K].</summary>
     public static void XtY(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int m, int n, int k, Span<float> dw, bool accumulate = true)
-        => GemmReference.XtY(dy, x, m, n, k, dw, accumulate);
-}
-
-/// <summary>Naive triple loops in float64 accumulation: the reference every fast GEMM is tested against.</summary>
-public static class GemmReference
-{
-    public static void XWt(ReadOnlySpan<float> x, ReadOnlySpan<float> w, int m, int n, int k, Span<float> y, bool accumulate = false)
     {
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                double s = 0;
-                for (int p = 0; p < k; p++) s += (double)x[i * k + p] * w[j * k + p];
-                y[i * n + j] = accumulate ? y[i * n + j] + (float)s : (float)s;
-            }
+        Check(nameof(XtY), m, n, k, (nameof(dy), dy.Length, (long)m * n), (nameof(x), x.Length, (long)m * k), (nameof(dw), dw.Length, (long)n * k));
+        if (Trivial(n, k, m, dw[..(n * k)], accumulate)) return;
+        fixed (float* pdy = dy, px = x, pdw = dw)
+        {
+            if (m <= GemmSmallM.MaxM) GemmSmallM.XtY(pdy, px, m, n, k, pdw, accumulate);
+            else GemmDriver.Run(pdy, 1, n, px, k, 1, pdw, k, n, k, m, accumulate);
+        }
     }
 
-    public static void XW(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, int m, int n, int k, Span<float> dx, bool accumulate = false)
+    /// <summary>Empty output, or an empty sum (zero-length reduction: the result is 0, or unchanged when accumulating).</summary>
+    private static bool Trivial(int rows, int cols, int depth, Span<float> c, bool accumulate)
     {
-        for (int i = 0; i < m; i++)
-            for (int p = 0; p < k; p++)
-            {
-                double s = 0;
-                for (int j = 0; j < n; j++) s += (double)dy[i * n + j] * w[j * k + p];
-                dx[i * k + p] = accumulate ? dx[i * k + p] + (float)s : (float)s;
-            }
+        if (rows == 0 || cols == 0) return true;
+        if (depth > 0) return false;
+        if (!accumulate) c.Clear();
+        return true;
     }
 
-    public static void XtY(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int m, int n, int k, Span<float> dw, bool accumulate = true)
+    private static void Check(string op, int m, int n, int k, params ReadOnlySpan<(string Name, int Length, long Needed)> operands)
     {
-        for (int j = 0; j < n; j++)
-            for (int p = 0; p < k; p++)
-            {
-                double s = 0;
-                for (int i = 0; i < m; i++) s += (double)dy[i * n + j] * x[i * k + p];
-                dw[j * k + p] = accumulate ? dw[j * k + p] + (float)s : (float)s;
-            }
+        if (m < 0 || n < 0 || k < 0)
+            throw new ArgumentException($"Gemm.{op}: sizes m={m}, n={n}, k={k} must not be negative. HINT: pass the matrix dimensions, not offsets.");
+        foreach (var (name, length, needed) in operands)
+            if (length < needed)
+                throw new ArgumentException($"Gemm.{op}: {name} has {length} floats but m={m}, n={n}, k={k} needs {needed}. HINT: check the buffer shape against the layout in the method's summary.");
     }
 }

@@ -1,0 +1,189 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Verity.Engine.Threading;
+
+namespace Verity.Engine.Kernels;
+
+/// <summary>
+/// Products with few token rows (decode: one row per sequence of a group). Packing would
+/// cost as much as the arithmetic here, and the work is bound by reading the weight once, so these
+/// stream the weight row by row with <see cref="TensorPrimitives"/>. Work is split over output
+/// columns or rows only, so sums do not depend on the thread count.
+/// </summary>
+internal static unsafe class GemmSmallM
+{
+    /// <summary>Up to this many rows y = x·wᵀ streams w (batched decode of a GRPO group); above it packing pays off.</summary>
+    public const int MaxMForward = 16;
+
+    /// <summary>Up to this many rows the backward products stream too (they only see so few rows in tiny tests).</summary>
+    public const int MaxM = 4;
+
+    /// <summary>Weight floats per task: enough to amortize a task hand-off.</summary>
+    private const int MinChunkFloats = 1 << 15;
+
+    /// <summary>y[M,N] (+)= x[M,K] · w[N,K]ᵀ: one dot product per output, w row j read once for all M rows.</summary>
+    public static void XWt(float* x, float* w, int m, int n, int k, float* y, bool accumulate)
+    {
+        bool simd = MicroKernel.Path == GemmPath.Avx512 && k >= 16;
+        WorkPool.ForRange(n, Math.Max(8, MinChunkFloats / k), (j0, j1) =>
+        {
+            if (simd && m == 1)
+            {
+                GemvAvx512(x, w, n, k, y, j0, j1, accumulate);
+                return;
+            }
+            if (simd)
+            {
+                XWtAvx512(x, w, m, n, k, y, j0, j1, accumulate);
+                return;
+            }
+            for (int j = j0; j < j1; j++)
+            {
+                var wj = new ReadOnlySpan<float>(w + (long)j * k, k);
+                for (int i = 0; i < m; i++)
+                {
+                    float s = TensorPrimitives.Dot(new ReadOnlySpan<float>(x + (long)i * k, k), wj);
+                    float* yij = y + (long)i * n + j;
+                    *yij = accumulate ? *yij + s : s;
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// Rows j0..j1 of w against all M rows of x: two w rows × four x rows per pass (8 accumulators,
+    /// 6 loads per 8 FMAs), so each w row is streamed from memory once and x stays in L1/L2.
+    /// Missing x rows (M not a multiple of 4) repeat row 0 and their sums are dropped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void XWtAvx512(float* x, float* w, int m, int n, int k, float* y, int j0, int j1, bool accumulate)
+    {
+        int kVec = k & ~15;
+        for (int j = j0; j < j1; j += 2)
+        {
+            bool pair = j + 1 < j1;
+            float* w0 = w + (long)j * k;
+            float* w1 = pair ? w0 + k : w0;
+            for (int i0 = 0; i0 < m; i0 += 4)
+            {
+                float* x0 = x + (long)i0 * k;
+                float* x1 = i0 + 1 < m ? x0 + k : x0;
+                float* x2 = i0 + 2 < m ? x0 + 2 * k : x0;
+                float* x3 = i0 + 3 < m ? x0 + 3 * k : x0;
+                Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default;
+                Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default;
+                for (int p = 0; p < kVec; p += 16)
+                {
+                    var a = Vector512.Load(w0 + p);
+                    var b = Vector512.Load(w1 + p);
+                    var v0 = Vector512.Load(x0 + p);
+                    s00 = Avx512F.FusedMultiplyAdd(v0, a, s00); s10 = Avx512F.FusedMultiplyAdd(v0, b, s10);
+                    var v1 = Vector512.Load(x1 + p);
+                    s01 = Avx512F.FusedMultiplyAdd(v1, a, s01); s11 = Avx512F.FusedMultiplyAdd(v1, b, s11);
+                    var v2 = Vector512.Load(x2 + p);
+                    s02 = Avx512F.FusedMultiplyAdd(v2, a, s02); s12 = Avx512F.FusedMultiplyAdd(v2, b, s12);
+                    var v3 = Vector512.Load(x3 + p);
+                    s03 = Avx512F.FusedMultiplyAdd(v3, a, s03); s13 = Avx512F.FusedMultiplyAdd(v3, b, s13);
+                }
+                int rows = Math.Min(4, m - i0);
+                Store(Vector512.Sum(s00), x0, w0, kVec, k, y + (long)i0 * n + j, accumulate);
+                if (rows > 1) Store(Vector512.Sum(s01), x1, w0, kVec, k, y + (long)(i0 + 1) * n + j, accumulate);
+                if (rows > 2) Store(Vector512.Sum(s02), x2, w0, kVec, k, y + (long)(i0 + 2) * n + j, accumulate);
+                if (rows > 3) Store(Vector512.Sum(s03), x3, w0, kVec, k, y + (long)(i0 + 3) * n + j, accumulate);
+                if (!pair) continue;
+                Store(Vector512.Sum(s10), x0, w1, kVec, k, y + (long)i0 * n + j + 1, accumulate);
+                if (rows > 1) Store(Vector512.Sum(s11), x1, w1, kVec, k, y + (long)(i0 + 1) * n + j + 1, accumulate);
+                if (rows > 2) Store(Vector512.Sum(s12), x2, w1, kVec, k, y + (long)(i0 + 2) * n + j + 1, accumulate);
+                if (rows > 3) Store(Vector512.Sum(s13), x3, w1, kVec, k, y + (long)(i0 + 3) * n + j + 1, accumulate);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One x row (single-sequence decode): eight w rows per pass, eight independent accumulators to cover
+    /// the FMA latency, 9 loads per 8 FMAs. Rows left over at the end go one at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GemvAvx512(float* x, float* w, int n, int k, float* y, int j0, int j1, bool accumulate)
+    {
+        int kVec = k & ~15;
+        int j = j0;
+        for (; j + 8 <= j1; j += 8)
+        {
+            float* w0 = w + (long)j * k;
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+            for (int p = 0; p < kVec; p += 16)
+            {
+                var v = Vector512.Load(x + p);
+                float* r = w0 + p;
+                s0 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r), s0);
+                s1 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + k), s1);
+                s2 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + 2 * k), s2);
+                s3 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + 3 * k), s3);
+                s4 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + 4 * k), s4);
+                s5 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + 5 * k), s5);
+                s6 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + 6 * k), s6);
+                s7 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + 7 * k), s7);
+            }
+            Store(Vector512.Sum(s0), x, w0, kVec, k, y + j, accumulate);
+            Store(Vector512.Sum(s1), x, w0 + k, kVec, k, y + j + 1, accumulate);
+            Store(Vector512.Sum(s2), x, w0 + 2 * k, kVec, k, y + j + 2, accumulate);
+            Store(Vector512.Sum(s3), x, w0 + 3 * k, kVec, k, y + j + 3, accumulate);
+            Store(Vector512.Sum(s4), x, w0 + 4 * k, kVec, k, y + j + 4, accumulate);
+            Store(Vector512.Sum(s5), x, w0 + 5 * k, kVec, k, y + j + 5, accumulate);
+            Store(Vector512.Sum(s6), x, w0 + 6 * k, kVec, k, y + j + 6, accumulate);
+            Store(Vector512.Sum(s7), x, w0 + 7 * k, kVec, k, y + j + 7, accumulate);
+        }
+        for (; j < j1; j++)
+        {
+            float* wj = w + (long)j * k;
+            Vector512<float> s0 = default;
+            for (int p = 0; p < kVec; p += 16) s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.Load(wj + p), s0);
+            Store(Vector512.Sum(s0), x, wj, kVec, k, y + j, accumulate);
+        }
+    }
+
+    /// <summary>Adds the scalar k tail [kVec, k) to a lane sum and writes (or adds) it to y.</summary>
+    private static void Store(float sum, float* xi, float* wj, int kVec, int k, float* y, bool accumulate)
+    {
+        for (int p = kVec; p < k; p++) sum = MathF.FusedMultiplyAdd(xi[p], wj[p], sum);
+        *y = accumulate ? *y + sum : sum;
+    }
+
+    /// <summary>dx[M,K] (+)= dy[M,N] · w[N,K]: axpy of each w row into dx, split over K columns.</summary>
+    public static void XW(float* dy, float* w, int m, int n, int k, float* dx, bool accumulate)
+    {
+        WorkPool.ForRange(k, Math.Max(64, MinChunkFloats / n), (c0, c1) =>
+        {
+            int len = c1 - c0;
+            if (!accumulate)
+                for (int i = 0; i < m; i++) new Span<float>(dx + (long)i * k + c0, len).Clear();
+            for (int j = 0; j < n; j++)
+            {
+                var wj = new ReadOnlySpan<float>(w + (long)j * k + c0, len);
+                for (int i = 0; i < m; i++)
+                {
+                    var dxi = new Span<float>(dx + (long)i * k + c0, len);
+                    TensorPrimitives.FusedMultiplyAdd(wj, dy[(long)i * n + j], dxi, dxi);
+                }
+            }
+        });
+    }
+
+    /// <summary>dw[N,K] (+)= dy[M,N]ᵀ · x[M,K]: a rank-M update, split over rows of dw.</summary>
+    public static void XtY(float* dy, float* x, int m, int n, int k, float* dw, bool accumulate)
+    {
+        WorkPool.ForRange(n, Math.Max(1, MinChunkFloats / k), (j0, j1) =>
+        {
+            for (int j = j0; j < j1; j++)
+            {
+                var dwj = new Span<float>(dw + (long)j * k, k);
+                if (!accumulate) dwj.Clear();
+                for (int i = 0; i < m; i++)
+                    TensorPrimitives.FusedMultiplyAdd(new ReadOnlySpan<float>(x + (long)i * k, k), dy[(long)i * n + j], dwj, dwj);
+            }
+        });
+    }
+}
