@@ -89,9 +89,10 @@ internal static class AnswerExtractor
         bool anyAlnum = false;
         foreach (char c in t) if (char.IsLetterOrDigit(c)) { anyAlnum = true; break; }
         if (!anyAlnum) return true;
-        var words = t.Split([' ', '\n', '\t', '{', '}', '$'], StringSplitOptions.RemoveEmptyEntries);
-        bool join = t.Contains(',') || words.Any(w => w.Equals("and", StringComparison.OrdinalIgnoreCase) || w.Equals("or", StringComparison.OrdinalIgnoreCase));
-        return join && words.Length <= 4;
+        var words = t.Split([' ', '\n', '\t', '{', '}', '$', ','], StringSplitOptions.RemoveEmptyEntries);
+        static bool IsJoin(string w) => w.Equals("and", StringComparison.OrdinalIgnoreCase) || w.Equals("or", StringComparison.OrdinalIgnoreCase);
+        bool join = t.Contains(',') || words.Any(IsJoin);
+        return join && words.Count(w => !IsJoin(w)) <= 3 && words.Length <= 5;
     }
 
     private static List<AnswerCandidate> Markers(string s, string[] markers, AnswerSource source)
@@ -306,7 +307,7 @@ internal static class AnswerExtractor
     {
         var result = new List<AnswerCandidate>();
         string trimmed = s.Trim();
-        if (trimmed.Length > 0 && trimmed.Length <= 80 && trimmed.IndexOf('\n') < 0) result.Add(new AnswerCandidate(trimmed, AnswerSource.LastMath, s.Length));
+        if (trimmed.Length > 0 && trimmed.Length <= 80 && trimmed.IndexOf('\n') < 0 && trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length <= 4) result.Add(new AnswerCandidate(trimmed, AnswerSource.LastMath, s.Length));
         var ring = new (int End, string Text)[8];
         int count = 0;
         int i = 0;
