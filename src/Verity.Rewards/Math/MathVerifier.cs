@@ -83,6 +83,9 @@ public static class MathVerifier
             // number found elsewhere (the reference may not be trusted to that).
             var first = cands[0];
             fallback = TextOnly(gold, first.Text, o);
+            // The last-math guess found only prose: that is no answer, not an unreadable one.
+            if (fallback.Value.Score == 0 && group.All(s => s == AnswerSource.LastMath))
+                fallback = new MathVerification(0, MathVerdict.NoAnswer, null);
             break;
         }
         return fallback ?? new MathVerification(0, MathVerdict.NoAnswer, null);
