@@ -42,6 +42,16 @@ public class RobustnessTests
     }
 
     [Fact]
+    public void Nesting_deeper_than_the_depth_cap_is_unparseable_with_a_work_limit_detail()
+    {
+        var r = MathVerifier.Verify("\\boxed{" + new string('(', 1500) + "1" + new string(')', 1500) + "}", "1");
+        Assert.Equal(MathVerdict.Unparseable, r.Verdict);
+        Assert.Contains("work limit", r.Detail);
+        // Moderate nesting is fine.
+        Assert.Equal(MathVerdict.Correct, MathVerifier.Verify("\\boxed{" + new string('(', 30) + "1" + new string(')', 30) + "}", "1").Verdict);
+    }
+
+    [Fact]
     public void One_megabyte_responses_return()
     {
         var rng = new Random(3);
@@ -51,6 +61,13 @@ public class RobustnessTests
         Bounded(new string('9', 1_000_000), "9", 30);
         Bounded("\\boxed{" + new string('1', 1_000_000) + "}", "1", 30);
         Bounded(string.Concat(Enumerable.Repeat("#### ", 200_000)), "1", 30);
+        // Many unclosed openers must not make the scan quadratic.
+        Bounded(string.Concat(Enumerable.Repeat("\\(", 400_000)) + "\\)", "1", 30);
+        Bounded(string.Concat(Enumerable.Repeat("\\[ 1", 200_000)), "1", 30);
+        Bounded(string.Concat(Enumerable.Repeat("$", 1_000_000)), "1", 30);
+        Bounded(string.Concat(Enumerable.Repeat("\\boxed{1} x ", 80_000)), "1", 30);
+        Bounded(string.Concat(Enumerable.Repeat("answer ", 150_000)), "1", 30);
+        Bounded(string.Concat(Enumerable.Repeat("\\boxed{", 100_000)), "1", 30);
     }
 
     [Fact]
