@@ -15,6 +15,8 @@ public static class RewardRegistry
         {
             // 1 when the extracted final answer equals the reference, else 0; void without a reference.
             ["math_accuracy"] = s => input => input.Reference == null ? null : MathVerifier.Verify(input.Response, input.Reference, s.Math).Score,
+            // DAPO's sign convention: +1 correct, −1 otherwise; void without a reference.
+            ["math_accuracy_signed"] = s => input => input.Reference == null ? null : MathVerifier.Verify(input.Response, input.Reference, s.Math).Score == 1 ? 1 : -1,
             // 1 when a non-empty \boxed{} is present.
             ["boxed_present"] = s => input => FormatRewards.BoxedPresent(input, s),
             // 1 for "<think>…</think> answer".

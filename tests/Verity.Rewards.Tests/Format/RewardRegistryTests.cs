@@ -32,6 +32,16 @@ public class RewardRegistryTests
     }
 
     [Fact]
+    public void Signed_accuracy_is_plus_or_minus_one()
+    {
+        var f = RewardRegistry.Create("math_accuracy_signed");
+        Assert.Equal(1, f(new RewardInput("\\boxed{2}", "2")));
+        Assert.Equal(-1, f(new RewardInput("\\boxed{3}", "2")));
+        Assert.Equal(-1, f(new RewardInput("no idea", "2")));
+        Assert.Null(f(new RewardInput("\\boxed{2}")));
+    }
+
+    [Fact]
     public void Mix_weights_accuracy_and_format()
     {
         var mix = RewardMix.Parse("math_accuracy:0.8, think_format:0.2");
