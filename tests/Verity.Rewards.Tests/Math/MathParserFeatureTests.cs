@@ -86,6 +86,9 @@ public class MathParserFeatureTests
     [InlineData("x^2+2x+1", "(x-1)^2", false)]
     [InlineData("\\tan^2 y + 1", "\\sec^2 y", true)]
     [InlineData("\\sqrt{1/n}", "\\frac{1}{\\sqrt{n}}", true)]
+    // step functions are sampled over a wider range
+    [InlineData("\\lfloor\\frac{2 n-1}{5}\\rfloor", "\\lfloor\\frac{2 n-1}{6}\\rfloor", false)]
+    [InlineData("\\lfloor\\frac{2 n-1}{5}\\rfloor", "\\left\\lfloor\\frac{2n-1}{5}\\right\\rfloor", true)]
     public void Structures(string gold, string answer, bool expected) => Assert.Equal(expected, Eq(gold, answer));
 
     [Fact]
