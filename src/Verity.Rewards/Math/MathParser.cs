@@ -329,6 +329,9 @@ internal sealed class MathParser
                 int before = _pos;
                 f = ParsePostfix();
                 if (f == null || _pos == before) break;
+                // "12 13" is two numbers, never a product: do not let a spaced list pass as 156.
+                var prev = factors == null ? first : factors[^1];
+                if (f.Kind == NodeKind.Number && prev.Kind == NodeKind.Number) _dirty = true;
                 // "918\frac12" is a mixed number, 918 + 1/2.
                 if (f.IsLiteralFraction && factors == null && first.Kind == NodeKind.Number && first.Value.IsInteger && !first.IsDecimal)
                 {

@@ -19,6 +19,7 @@ public class MathParserFeatureTests
     [InlineData("4.5e33", "4.6\\times 10^{33}", false)]
     [InlineData("0.75", ".75", true)]
     [InlineData("100009", "100000", false)]
+    [InlineData("156", "12 13", false)]
     // fractions
     [InlineData("\\frac{1}{2}", "0.5", true)]
     [InlineData("\\dfrac{3}{4}", "\\tfrac34", true)]
