@@ -123,7 +123,9 @@ internal sealed class MathParser
         while (p < _s.Length && _s[p] == ' ') p++;
         if (p + w.Length > _s.Length || string.Compare(_s, p, w, 0, w.Length, StringComparison.OrdinalIgnoreCase) != 0) return false;
         int e = p + w.Length;
-        if (e < _s.Length && char.IsLetter(_s[e])) return false;
+        // "1orW(x)=-1": a lower-case join word glued between a non-letter and a capital still separates.
+        bool glued = e < _s.Length && char.IsUpper(_s[e]) && char.IsLower(_s[p]) && (p == 0 || !char.IsLetter(_s[p - 1]));
+        if (e < _s.Length && char.IsLetter(_s[e]) && !glued) return false;
         while (e < _s.Length && _s[e] == ' ') e++;
         if (marked) { if (e < _s.Length && _s[e] == LatexCleaner.WordMark) e++; else return false; }
         _pos = e;
