@@ -514,7 +514,7 @@ internal sealed class MathParser
         switch (c)
         {
             case '(': case '[': return ParseBracket();
-            case '{': _pos++; return FinishGroup('}', 1);
+            case '{': _pos++; return FinishGroup(1);
             case '|': return ParseAbs();
             case '\\': return ParseCommand();
         }
@@ -710,7 +710,7 @@ internal sealed class MathParser
     }
 
     /// <summary>After an opening '{' (or '\{' when <paramref name="width"/> is 2): a group, or a bare list.</summary>
-    private MathNode? FinishGroup(char closer, int width)
+    private MathNode? FinishGroup(int width)
     {
         var items = ParseItems();
         SkipWs();
@@ -726,7 +726,7 @@ internal sealed class MathParser
     {
         if (Peek != '{') return null;
         _pos++;
-        return FinishGroup('}', 1);
+        return FinishGroup(1);
     }
 
     private MathNode? ParseAbs()
@@ -754,7 +754,7 @@ internal sealed class MathParser
 
     private MathNode? ParseCommand()
     {
-        if (PeekAt(1) == '{') { _pos += 2; return FinishGroup('}', 2); }
+        if (PeekAt(1) == '{') { _pos += 2; return FinishGroup(2); }
         if (PeekAt(1) == '|') { _pos += 2; return ParseAbsAfter(); }
         var name = PeekCommandName();
         if (name == null) return null;
