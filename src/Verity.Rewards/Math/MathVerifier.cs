@@ -77,6 +77,8 @@ public static class MathVerifier
             {
                 var pred = ParseAnswer(c.Text, o, budget, out bool clean);
                 if (!clean) continue;
+                // A last-resort guess that is only words ("hmm") answers only a question whose answer is words.
+                if (c.Source == AnswerSource.LastMath && pred!.Kind == NodeKind.Text && gold.Node?.Kind != NodeKind.Text) continue;
                 return Compare(gold, c.Text, pred!, o, budget);
             }
             // The group had an answer but none of it reads as math: judge it as text, never fall back to a

@@ -42,12 +42,20 @@ public class ExtractionTests
     [Theory]
     [InlineData("")]
     [InlineData("I am not sure how to solve this problem.")]
+    [InlineData("hmm")]
     public void No_answer_scores_zero_with_verdict_no_answer(string response)
     {
         var r = MathVerifier.Verify(response, "18");
         Assert.Equal(0, r.Score);
         Assert.Equal(MathVerdict.NoAnswer, r.Verdict);
         Assert.Equal("no_answer", r.VerdictName);
+    }
+
+    [Fact]
+    public void A_bare_word_answers_a_word_question()
+    {
+        Assert.Equal(MathVerdict.Correct, MathVerifier.Verify("odd", "\\text{odd}").Verdict);
+        Assert.Equal(MathVerdict.Wrong, MathVerifier.Verify("even", "\\text{odd}").Verdict);
     }
 
     [Fact]
