@@ -40,6 +40,7 @@ public static class VerityCli
         yield return TokenizeCommand.Create();
         yield return TokenizerCommand.Create();
         yield return BenchCommand.Create();
+        yield return RewardCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

@@ -29,11 +29,12 @@ internal static class AnswerExtractor
     public static List<Box> FindBoxes(string s)
     {
         var boxes = new List<Box>();
-        int i = 0;
+        int i = 0, b = -2, f = -2;
         while (i < s.Length)
         {
-            int b = s.IndexOf("\\boxed", i, StringComparison.Ordinal);
-            int f = s.IndexOf("\\fbox", i, StringComparison.Ordinal);
+            // Next occurrence of each name, recomputed only once passed: linear in the text length.
+            if (b != -1 && b < i) b = s.IndexOf("\\boxed", i, StringComparison.Ordinal);
+            if (f != -1 && f < i) f = s.IndexOf("\\fbox", i, StringComparison.Ordinal);
             int at = b < 0 ? f : f < 0 ? b : System.Math.Min(b, f);
             if (at < 0) break;
             int k = at + (at == b ? 6 : 5);
@@ -54,7 +55,7 @@ internal static class AnswerExtractor
             else
             {
                 int e = k;
-                while (e < s.Length && !char.IsWhiteSpace(s[e]) && s[e] != '$') e++;
+                while (e < s.Length && e - k < 200 && !char.IsWhiteSpace(s[e]) && s[e] != '$') e++;
                 if (e > k) boxes.Add(new Box(at, e, s.Substring(k, e - k)));
                 i = System.Math.Max(e, at + 1);
             }
@@ -89,9 +90,10 @@ internal static class AnswerExtractor
         bool anyAlnum = false;
         foreach (char c in t) if (char.IsLetterOrDigit(c)) { anyAlnum = true; break; }
         if (!anyAlnum) return true;
-        var words = t.Split([' ', '\n', '\t', '{', '}', '$'], StringSplitOptions.RemoveEmptyEntries);
-        bool join = t.Contains(',') || words.Any(w => w.Equals("and", StringComparison.OrdinalIgnoreCase) || w.Equals("or", StringComparison.OrdinalIgnoreCase));
-        return join && words.Length <= 4;
+        var words = t.Split([' ', '\n', '\t', '{', '}', '$', ','], StringSplitOptions.RemoveEmptyEntries);
+        static bool IsJoin(string w) => w.Equals("and", StringComparison.OrdinalIgnoreCase) || w.Equals("or", StringComparison.OrdinalIgnoreCase);
+        bool join = t.Contains(',') || words.Any(IsJoin);
+        return join && words.Count(w => !IsJoin(w)) <= 3 && words.Length <= 5;
     }
 
     private static List<AnswerCandidate> Markers(string s, string[] markers, AnswerSource source)
@@ -205,39 +207,67 @@ internal static class AnswerExtractor
 
     private readonly record struct Env(int Start, int End, string Content);
 
-    /// <summary>A math environment opening at k: $…$, $$…$$, \(…\), \[…\].</summary>
-    private static Env? EnvAt(string s, int k)
+    /// <summary>Where the next closer of each kind lies (or -1), so a scan over many unclosed openers stays linear.</summary>
+    private sealed class CloserCache
+    {
+        public readonly int[] Next = [-2, -2, -2, -2];
+        public readonly int[] From = [0, 0, 0, 0];
+    }
+
+    private static readonly string[] Closers = ["$", "$$", "\\)", "\\]"];
+
+    private static int NextCloser(string s, int kind, int from, CloserCache? cache)
+    {
+        if (cache == null) return FindCloser(s, kind, from);
+        ref int next = ref cache.Next[kind];
+        if (next == -1 && from >= cache.From[kind]) return -1;
+        if (next >= from) return next;
+        next = FindCloser(s, kind, from);
+        cache.From[kind] = from;
+        return next;
+    }
+
+    private static int FindCloser(string s, int kind, int from)
+    {
+        string close = Closers[kind];
+        int j = from;
+        while (true)
+        {
+            j = s.IndexOf(close, j, StringComparison.Ordinal);
+            if (j < 0) return -1;
+            if (kind == 0 && j > 0 && s[j - 1] == '\\') { j++; continue; }   // \$ is not a delimiter
+            return j;
+        }
+    }
+
+    /// <summary>A math environment opening at k: $…$ (one line), $$…$$, \(…\), \[…\].</summary>
+    private static Env? EnvAt(string s, int k, CloserCache? cache = null)
     {
         if (k >= s.Length) return null;
-        string? close = null;
-        int open = 0;
+        int kind, open;
         if (s[k] == '$' && (k == 0 || s[k - 1] != '\\'))
         {
-            if (k + 1 < s.Length && s[k + 1] == '$') { close = "$$"; open = 2; }
-            else { close = "$"; open = 1; }
+            if (k + 1 < s.Length && s[k + 1] == '$') { kind = 1; open = 2; }
+            else { kind = 0; open = 1; }
         }
         else if (s[k] == '\\' && k + 1 < s.Length && (s[k + 1] == '(' || s[k + 1] == '['))
         {
-            close = s[k + 1] == '(' ? "\\)" : "\\]";
+            kind = s[k + 1] == '(' ? 2 : 3;
             open = 2;
         }
-        if (close == null) return null;
+        else return null;
         int from = k + open;
-        int limit = System.Math.Min(s.Length, from + 4000);
-        for (int j = from; j < limit; j++)
+        int j = NextCloser(s, kind, from, cache);
+        if (j < 0 || j - from > 4000) return null;
+        if (kind == 0)
         {
-            if (close == "$" && s[j] == '\n') return null;
-            if (s[j] == '\\' && close == "$" ) { j++; continue; }
-            if (string.CompareOrdinal(s, j, close, 0, close.Length) == 0)
-            {
-                if (close == "$" && j + 1 < s.Length && s[j + 1] == '$') return null;
-                var content = s.Substring(from, j - from);
-                if (content.Trim().Length == 0) return null;
-                return new Env(k, j + close.Length, content);
-            }
-            if (close != "$" && s[j] == '\\' && close != "$$") { if (j + 1 < s.Length && s[j + 1] != close[1]) j++; }
+            if (j + 1 < s.Length && s[j + 1] == '$') return null;
+            int nl = s.IndexOf('\n', from, j - from);
+            if (nl >= 0) return null;
         }
-        return null;
+        var content = s.Substring(from, j - from);
+        if (content.Trim().Length == 0) return null;
+        return new Env(k, j + Closers[kind].Length, content);
     }
 
     private static string? FirstMath(string seg)
@@ -306,8 +336,9 @@ internal static class AnswerExtractor
     {
         var result = new List<AnswerCandidate>();
         string trimmed = s.Trim();
-        if (trimmed.Length > 0 && trimmed.Length <= 80 && trimmed.IndexOf('\n') < 0) result.Add(new AnswerCandidate(trimmed, AnswerSource.LastMath, s.Length));
+        if (trimmed.Length > 0 && trimmed.Length <= 80 && trimmed.IndexOf('\n') < 0 && trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length <= 4) result.Add(new AnswerCandidate(trimmed, AnswerSource.LastMath, s.Length));
         var ring = new (int End, string Text)[8];
+        var cache = new CloserCache();
         int count = 0;
         int i = 0;
         while (i < s.Length)
@@ -315,7 +346,7 @@ internal static class AnswerExtractor
             char c = s[i];
             if (c == '$' || (c == '\\' && i + 1 < s.Length && (s[i + 1] == '(' || s[i + 1] == '[')))
             {
-                var env = EnvAt(s, i);
+                var env = EnvAt(s, i, cache);
                 if (env != null)
                 {
                     ring[count++ % ring.Length] = (env.Value.End, env.Value.Content);

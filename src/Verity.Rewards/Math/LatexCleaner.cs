@@ -17,7 +17,7 @@ internal static partial class LatexCleaner
     private static readonly HashSet<string> Dropped = new(StringComparer.Ordinal)
     {
         "left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr",
-        "displaystyle", "textstyle", "scriptstyle", "limits", "nolimits", "middle", "mathrm ", "hfill", "notag", "nonumber",
+        "displaystyle", "textstyle", "scriptstyle", "limits", "nolimits", "middle", "hfill", "notag", "nonumber",
     };
 
     private static readonly HashSet<string> Spaces = new(StringComparer.Ordinal)

@@ -559,11 +559,13 @@ internal sealed class MathEquivalence(MathVerifyOptions options, WorkBudget budg
         try
         {
             bool decimals = HasDecimal(g) || HasDecimal(p);
-            int points = ga.Count == 0 && pa.Count == 0 ? 1 : _o.EvaluationPoints;
+            bool steps = HasStepFunction(g) || HasStepFunction(p);
+            int points = ga.Count == 0 && pa.Count == 0 ? 1 : steps ? 3 * _o.EvaluationPoints : _o.EvaluationPoints;
             int valid = 0;
             for (int j = 0; j < points; j++)
             {
-                var env = new MathEvaluator.Env(j, _o.Seed) { Rename = _rename };
+                // Step functions take few values on a narrow range: spread later points wider (up to ×40).
+                var env = new MathEvaluator.Env(j, _o.Seed) { Rename = _rename, Scale = steps ? 1 + j * 3 : 1 };
                 if (!MathEvaluator.TryNumeric(g, env, _b, out var a) || !MathEvaluator.TryNumeric(p, env, _b, out var c)) return false;
                 if (a.IsMatrix || c.IsMatrix) return false;
                 if (!a.IsFinite || !c.IsFinite) continue;
@@ -598,6 +600,13 @@ internal sealed class MathEquivalence(MathVerifyOptions options, WorkBudget budg
         if (FreeAtoms(n).Count != 0 || HasCollection(n)) return false;
         var env = new MathEvaluator.Env(0, _o.Seed);
         return MathEvaluator.TryNumeric(n, env, _b, out var v) && v.IsFinite;
+    }
+
+    private static bool HasStepFunction(MathNode n)
+    {
+        if (n.Kind == NodeKind.Func && n.Name is "floor" or "ceil" or "sgn" or "abs" or "max" or "min") return true;
+        foreach (var k in n.Kids) if (HasStepFunction(k)) return true;
+        return false;
     }
 
     private static bool HasDecimal(MathNode n)

@@ -147,6 +147,8 @@ internal static class MathEvaluator
     {
         public readonly int Point = point;
         public readonly int Seed = seed;
+        /// <summary>Spread of symbol values: 1 gives [0.3, 2.7]; larger for step functions (floor, ceil) that a narrow range cannot tell apart.</summary>
+        public double Scale = 1;
         public string? OverrideKey;
         public Complex Override;
         public Dictionary<string, string>? Rename;
@@ -154,7 +156,7 @@ internal static class MathEvaluator
         {
             if (Rename != null && Rename.TryGetValue(name, out var renamed)) name = renamed;
             if (OverrideKey != null && name == OverrideKey) return Override;
-            return SymbolValue(name, Point, Seed);
+            return SymbolValue(name, Point, Seed) * Scale;
         }
     }
 

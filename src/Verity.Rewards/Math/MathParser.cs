@@ -123,7 +123,9 @@ internal sealed class MathParser
         while (p < _s.Length && _s[p] == ' ') p++;
         if (p + w.Length > _s.Length || string.Compare(_s, p, w, 0, w.Length, StringComparison.OrdinalIgnoreCase) != 0) return false;
         int e = p + w.Length;
-        if (e < _s.Length && char.IsLetter(_s[e])) return false;
+        // "1orW(x)=-1": a lower-case join word glued between a non-letter and a capital still separates.
+        bool glued = e < _s.Length && char.IsUpper(_s[e]) && char.IsLower(_s[p]) && (p == 0 || !char.IsLetter(_s[p - 1]));
+        if (e < _s.Length && char.IsLetter(_s[e]) && !glued) return false;
         while (e < _s.Length && _s[e] == ' ') e++;
         if (marked) { if (e < _s.Length && _s[e] == LatexCleaner.WordMark) e++; else return false; }
         _pos = e;
@@ -329,6 +331,9 @@ internal sealed class MathParser
                 int before = _pos;
                 f = ParsePostfix();
                 if (f == null || _pos == before) break;
+                // "12 13" is two numbers, never a product: do not let a spaced list pass as 156.
+                var prev = factors == null ? first : factors[^1];
+                if (f.Kind == NodeKind.Number && prev.Kind == NodeKind.Number) _dirty = true;
                 // "918\frac12" is a mixed number, 918 + 1/2.
                 if (f.IsLiteralFraction && factors == null && first.Kind == NodeKind.Number && first.Value.IsInteger && !first.IsDecimal)
                 {
@@ -509,7 +514,7 @@ internal sealed class MathParser
         switch (c)
         {
             case '(': case '[': return ParseBracket();
-            case '{': _pos++; return FinishGroup('}', 1);
+            case '{': _pos++; return FinishGroup(1);
             case '|': return ParseAbs();
             case '\\': return ParseCommand();
         }
@@ -705,7 +710,7 @@ internal sealed class MathParser
     }
 
     /// <summary>After an opening '{' (or '\{' when <paramref name="width"/> is 2): a group, or a bare list.</summary>
-    private MathNode? FinishGroup(char closer, int width)
+    private MathNode? FinishGroup(int width)
     {
         var items = ParseItems();
         SkipWs();
@@ -721,7 +726,7 @@ internal sealed class MathParser
     {
         if (Peek != '{') return null;
         _pos++;
-        return FinishGroup('}', 1);
+        return FinishGroup(1);
     }
 
     private MathNode? ParseAbs()
@@ -749,7 +754,7 @@ internal sealed class MathParser
 
     private MathNode? ParseCommand()
     {
-        if (PeekAt(1) == '{') { _pos += 2; return FinishGroup('}', 2); }
+        if (PeekAt(1) == '{') { _pos += 2; return FinishGroup(2); }
         if (PeekAt(1) == '|') { _pos += 2; return ParseAbsAfter(); }
         var name = PeekCommandName();
         if (name == null) return null;

@@ -77,12 +77,17 @@ public static class MathVerifier
             {
                 var pred = ParseAnswer(c.Text, o, budget, out bool clean);
                 if (!clean) continue;
+                // A last-resort guess that is only words ("hmm") answers only a question whose answer is words.
+                if (c.Source == AnswerSource.LastMath && pred!.Kind == NodeKind.Text && gold.Node?.Kind != NodeKind.Text) continue;
                 return Compare(gold, c.Text, pred!, o, budget);
             }
             // The group had an answer but none of it reads as math: judge it as text, never fall back to a
             // number found elsewhere (the reference may not be trusted to that).
             var first = cands[0];
             fallback = TextOnly(gold, first.Text, o);
+            // The last-math guess found only prose: that is no answer, not an unreadable one.
+            if (fallback.Value.Score == 0 && group.All(s => s == AnswerSource.LastMath))
+                fallback = new MathVerification(0, MathVerdict.NoAnswer, null);
             break;
         }
         return fallback ?? new MathVerification(0, MathVerdict.NoAnswer, null);

@@ -43,6 +43,28 @@ public class BenchmarkAnswerTests(ITestOutputHelper output)
         Assert.Empty(diffFailures);
     }
 
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Changing_the_last_digit_of_an_answer_makes_it_wrong(string file)
+    {
+        // Units are ignored by design ("cm^2" vs "cm^3"), so answers with a unit word are skipped.
+        int tried = 0;
+        var accepted = new List<string>();
+        foreach (var line in System.IO.File.ReadLines(SharedData.File("benchmarks", file)))
+        {
+            string gold = JsonDocument.Parse(line).RootElement.GetProperty("answer").GetString()!;
+            if (gold.Contains("\\mbox") || gold.Contains("\\text")) continue;
+            int at = gold.Length - 1;
+            while (at >= 0 && !char.IsAsciiDigit(gold[at])) at--;
+            if (at < 0) continue;
+            string changed = gold[..at] + (char)('0' + (gold[at] - '0' + 1) % 10) + gold[(at + 1)..];
+            tried++;
+            if (MathVerifier.Verify($"so \\boxed{{{changed}}}", gold).Score != 0) accepted.Add($"{gold} accepted {changed}");
+        }
+        output.WriteLine($"{file}: {tried - accepted.Count}/{tried} perturbed answers rejected");
+        Assert.Empty(accepted);
+    }
+
     /// <summary>An independent, conservative notion of "different": not the same text after light normalization,
     /// not the same number, and not "x = a" against "a".</summary>
     private static bool ReallyDifferent(string a, string b)
