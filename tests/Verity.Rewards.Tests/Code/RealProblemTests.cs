@@ -17,7 +17,8 @@ public sealed class RealProblemTests(SandboxFixture fixture, ITestOutputHelper o
         Assert.Equal(64, problems.Count);
         var batch = problems.Select(p => new CodeRewardRequest(CodeData.Fenced(p.Canonical), p.Tests))
             .Concat(problems.Select(p => new CodeRewardRequest(CodeData.Fenced(wrong[p.Id]), p.Tests))).ToArray();
-        var rewarder = fixture.Rewarder(new CodeRewardOptions { Mode = CodeRewardMode.PassRate, Limits = SandboxFixture.FastLimits with { TestTimeout = TimeSpan.FromSeconds(6) } });
+        var rewarder = fixture.Rewarder(new CodeRewardOptions { Mode = CodeRewardMode.PassRate },
+            SandboxFixture.FastLimits with { TestTimeout = TimeSpan.FromSeconds(6) });
 
         // When
         var rewards = rewarder.ScoreBatch(batch);

@@ -11,8 +11,8 @@ public sealed class SandboxFixture
     /// <summary>Short limits so attack runs end quickly; still generous for the real problems.</summary>
     public static CodeLimits FastLimits => new() { TestTimeout = TimeSpan.FromSeconds(3), SolutionBudget = TimeSpan.FromSeconds(20), MemoryBytes = 512L << 20 };
 
-    public CodeRewarder Rewarder(CodeRewardOptions? options = null) =>
-        new((options ?? new CodeRewardOptions()) with { Limits = options?.Limits ?? FastLimits }, Sandbox);
+    public CodeRewarder Rewarder(CodeRewardOptions? options = null, CodeLimits? limits = null) =>
+        new((options ?? new CodeRewardOptions()) with { Limits = limits ?? FastLimits }, Sandbox);
 }
 
 [CollectionDefinition("sandbox")]
