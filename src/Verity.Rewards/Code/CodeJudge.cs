@@ -91,7 +91,9 @@ internal sealed class CodeJudge(Sandbox sandbox, CodeLimits limits, StdioCompare
                 }
                 await writing;
             }
-            Sandbox.Reap(uid);
+            // A program that ended on its own leaves nothing behind (its pid namespace died with it); after a kill,
+            // wait until every process of the uid is gone before the next case reuses it.
+            if (verdict is not (CodeVerdict.AC or CodeVerdict.WA)) Sandbox.Reap(uid);
             verdicts.Add(verdict);
             if (verdict == CodeVerdict.CE)
             {

@@ -34,7 +34,7 @@ public abstract record CodeTestSuite
         if (tests.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException($"{where}: key 'tests' must be an object, got {tests.ValueKind}. HINT: use {{\"kind\":\"stdio\",\"cases\":[...]}}.");
         string kind = RequireString(tests, "kind", where);
-        return kind switch
+        CodeTestSuite suite = kind switch
         {
             "stdio" => new StdioSuite(RequireArray(tests, "cases", where).Select((c, i) =>
                 new StdioCase(RequireString(c, "input", $"{where} cases[{i}]"), RequireString(c, "output", $"{where} cases[{i}]"))).ToArray()),
@@ -51,6 +51,8 @@ public abstract record CodeTestSuite
             "check" => new CheckSuite(RequireString(tests, "entry_point", where), RequireString(tests, "code", where)),
             _ => throw new InvalidDataException($"{where}: unknown tests kind '{kind}'. HINT: use one of {string.Join(", ", Kinds)}."),
         };
+        if (suite.Count == 0) throw new InvalidDataException($"{where}: the '{kind}' tests have no cases. HINT: give at least one case (or drop the problem).");
+        return suite;
     }
 
     private static JsonElement Require(JsonElement obj, string key, string where)

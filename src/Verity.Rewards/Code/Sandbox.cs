@@ -81,7 +81,7 @@ public sealed class Sandbox
             "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp/w", "--setenv", "LANG", "C.UTF-8",
             "--",
             Setpriv, $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all",
-            Python, "-I", "-c", _harness, mode,
+            Python, "-I", "-S", "-c", _harness, mode,
             I(limits.MemoryBytes), I(limits.CpuSeconds(tests)), I(limits.MaxProcesses), I(limits.MaxOpenFiles), I(limits.MaxFileBytes),
         ];
         foreach (var a in args) start.ArgumentList.Add(a);
