@@ -37,7 +37,7 @@ internal sealed class CandidateProcess(Sandbox sandbox, int uid, string code, Co
         {
             p.Kill();
             p.Dispose();
-            Sandbox.Reap(uid);
+            sandbox.Settle(uid);
             return _loadFailure = (CodeVerdict.TLE, $"loading the program took over {limits.TestTimeout.TotalSeconds} s");
         }
         if (line is null) return _loadFailure = await DeathAsync(p, "the program exited while loading");
@@ -52,14 +52,14 @@ internal sealed class CandidateProcess(Sandbox sandbox, int uid, string code, Co
             }
             var err = msg.GetProperty("error");
             p.Dispose();
-            Sandbox.Reap(uid);
+            sandbox.Settle(uid);
             return _loadFailure = (CodeVerdicts.ParseFromHarness(err.GetProperty("verdict").GetString()), err.GetProperty("message").GetString() ?? "");
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             // Only the program could have written a malformed first line (the harness writes valid JSON).
             p.Dispose();
-            Sandbox.Reap(uid);
+            sandbox.Settle(uid);
             return _loadFailure = (CodeVerdict.RE, "the program wrote to the protocol channel while loading");
         }
     }
@@ -99,7 +99,7 @@ internal sealed class CandidateProcess(Sandbox sandbox, int uid, string code, Co
         var verdict = ExitVerdicts.Classify(p, p.HasExited ? p.ExitCode : 137);
         string message = what.Length == 0 ? "" : $"{what} (exit {(p.HasExited ? p.ExitCode : -1)})";
         p.Dispose();
-        Sandbox.Reap(uid);
+        sandbox.Settle(uid);
         return (verdict == CodeVerdict.AC ? CodeVerdict.RE : verdict, message);
     }
 

@@ -53,7 +53,7 @@ internal sealed class CodeJudge(Sandbox sandbox, CodeLimits limits, StdioCompare
             result = new CodeRunResult([CodeVerdict.SANDBOX_ERROR], suite.Count, $"sandbox failure: {ex.Message}");
         }
         // Nothing of this program may outlive it: the slot's uids are reused by the next program.
-        bool clean = Sandbox.Reap(candidateUid) & Sandbox.Reap(judgeUid);
+        bool clean = sandbox.Settle(candidateUid) & sandbox.Settle(judgeUid);
         return clean ? result : new CodeRunResult([CodeVerdict.SANDBOX_ERROR], suite.Count, $"processes of uid {candidateUid}/{judgeUid} survived SIGKILL");
     }
 
@@ -91,9 +91,8 @@ internal sealed class CodeJudge(Sandbox sandbox, CodeLimits limits, StdioCompare
                 }
                 await writing;
             }
-            // A program that ended on its own leaves nothing behind (its pid namespace died with it); after a kill,
-            // wait until every process of the uid is gone before the next case reuses it.
-            if (verdict is not (CodeVerdict.AC or CodeVerdict.WA)) Sandbox.Reap(uid);
+            // After a kill, wait until every process of the uid is gone before the next case reuses it.
+            sandbox.Settle(uid);
             verdicts.Add(verdict);
             if (verdict == CodeVerdict.CE)
             {
@@ -234,7 +233,7 @@ internal sealed class CodeJudge(Sandbox sandbox, CodeLimits limits, StdioCompare
                 return new CodeRunResult([CodeVerdict.SANDBOX_ERROR], suite.Count, fatal);
             }
         }
-        judge.Kill();
+        judge.Dispose();
         var list = new List<CodeVerdict>();
         foreach (var v in verdicts)
         {

@@ -30,6 +30,7 @@ public sealed class Sandbox
     private const string Hint = "HINT: the code sandbox needs Linux, root, /usr/bin/bwrap (apt-get install bubblewrap), /usr/bin/setpriv (util-linux) and /usr/bin/python3, and namespaces allowed (docker: --privileged or --security-opt seccomp=unconfined).";
 
     private readonly string _harness;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> _killedUids = new();
 
     public int BaseUid { get; }
 
@@ -85,7 +86,7 @@ public sealed class Sandbox
             I(limits.MemoryBytes), I(limits.CpuSeconds(tests)), I(limits.MaxProcesses), I(limits.MaxOpenFiles), I(limits.MaxFileBytes),
         ];
         foreach (var a in args) start.ArgumentList.Add(a);
-        return new SandboxProcess(start, lineMode, limits.MaxOutputBytes);
+        return new SandboxProcess(start, lineMode, limits.MaxOutputBytes, () => _killedUids[uid] = 0);
     }
 
     /// <summary>"&lt;byte length&gt;\n" + UTF-8 payload: how the harness receives the program (or the judge spec)
@@ -124,6 +125,10 @@ public sealed class Sandbox
         }
         return pids;
     }
+
+    /// <summary>Before a uid is reused: when one of its processes was killed since the last call, waits until none
+    /// is left (<see cref="Reap"/>); otherwise there is nothing to check. False when processes survive.</summary>
+    internal bool Settle(int uid) => !_killedUids.TryRemove(uid, out _) || Reap(uid);
 
     /// <summary>Makes sure no process of <paramref name="uid"/> survives before the slot is reused: a killed
     /// namespace can take a moment to die; anything still there after that is SIGKILLed.</summary>
@@ -219,7 +224,7 @@ print(json.dumps(r))
         }
         bool connected = listener.Pending();
         listener.Stop();
-        Reap(uid);
+        Settle(uid);
         if (exit != 0) throw new NotSupportedException($"code sandbox: the isolation probe failed to run (exit {exit}): {stderr.ReplaceLineEndings(" ").Trim()}. {Hint}");
 
         JsonElement r;

@@ -21,10 +21,17 @@ internal sealed class SandboxProcess : IDisposable
     private readonly StringBuilder _stderrTail = new();
     private int _overflow;
     private int _killed;
+    private int _disposed;
 
-    public SandboxProcess(ProcessStartInfo start, bool lineMode, int cap)
+    private readonly Action _onKill;
+
+    // onKill is called when this process is killed: the sandbox then checks the uid for survivors before reuse.
+    // A run that ended on its own needs no check: its pid-namespace init only finishes exiting once every process
+    // in the namespace is gone.
+    public SandboxProcess(ProcessStartInfo start, bool lineMode, int cap, Action onKill)
     {
         _cap = cap;
+        _onKill = onKill;
         _process = Process.Start(start) ?? throw new InvalidOperationException("bwrap did not start");
         if (lineMode) _lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         else _stdout = new MemoryStream();
@@ -97,6 +104,7 @@ internal sealed class SandboxProcess : IDisposable
     public void Kill()
     {
         Interlocked.Exchange(ref _killed, 1);
+        _onKill();
         try
         {
             if (!_process.HasExited) _process.Kill(entireProcessTree: true);
@@ -170,9 +178,16 @@ internal sealed class SandboxProcess : IDisposable
         catch (Exception ex) when (ex is IOException or ObjectDisposedException) { }
     }
 
+    /// <summary>Ends the process: closing stdin lets a serve/judge harness exit on its own (no kill, no reaping);
+    /// one that does not within a moment is killed.</summary>
     public void Dispose()
     {
-        if (!_process.HasExited) Kill();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (!_process.HasExited)
+        {
+            try { _process.StandardInput.Close(); } catch (Exception ex) when (ex is IOException or InvalidOperationException) { }
+            if (!_process.WaitForExit(200)) Kill();
+        }
         try { _process.WaitForExit(2000); } catch (InvalidOperationException) { }
         _process.Dispose();
     }

@@ -14,7 +14,17 @@
 #     A "ALL TESTS PASSED" banner is just bytes on stderr (candidate stdout is redirected there in serve mode).
 #   * Monkeypatching (builtins, json, this harness) only changes the candidate's own process; the judge is another
 #     process under another uid in another pid namespace.
-import os, sys, json, math, base64, resource, traceback, builtins
+import os, sys, resource, builtins
+
+# json, math and base64 are imported by the modes that need them and traceback only on error: every import here
+# is paid on each of the thousands of process starts per training step.
+json = math = base64 = None
+
+
+def load_codec_modules():
+    global json, math, base64
+    import json as _json, math as _math, base64 as _base64
+    json, math, base64 = _json, _math, _base64
 
 CE_EXIT, MLE_EXIT = 97, 98
 
@@ -141,6 +151,7 @@ def main_stdio(code):
     except MemoryError:
         os._exit(MLE_EXIT)
     except BaseException:
+        import traceback
         traceback.print_exc()
         sys.stderr.flush()
         try:
@@ -264,8 +275,10 @@ def main():
     if mode == "stdio":
         main_stdio(payload)
     elif mode == "serve":
+        load_codec_modules()
         main_serve(payload)
     elif mode == "judge":
+        load_codec_modules()
         main_judge(payload)
     else:
         raise SystemExit("unknown mode " + mode)
