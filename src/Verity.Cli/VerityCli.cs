@@ -31,6 +31,8 @@ public static class VerityCli
     private static IEnumerable<Command> AllCommands()
     {
         yield return DemoCommand.Create();
+        yield return RewardCommand.Create();
+        yield return DataCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

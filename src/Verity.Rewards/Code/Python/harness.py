@@ -202,6 +202,18 @@ class CandidateError(Exception):
         self.verdict = verdict
 
 
+def failed_line(e, spec, stmt):
+    # For check(): name the assert inside check() that failed, not just "check(f)".
+    import traceback
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == "check.py"]
+    if frames and spec["kind"] == "check":
+        lines = spec["code"].split("\n")
+        n = frames[-1].lineno
+        if 1 <= n <= len(lines):
+            return lines[n - 1].strip()[:200]
+    return stmt[:200]
+
+
 def main_judge(spec_text):
     pin, send = take_protocol_fds()
     spec = json.loads(spec_text)
@@ -250,7 +262,7 @@ def main_judge(spec_text):
         except CandidateError as e:
             send({"test": i, "verdict": e.verdict, "message": str(e)})
         except AssertionError as e:
-            send({"test": i, "verdict": "WA", "message": "assertion failed: " + stmt[:200]})
+            send({"test": i, "verdict": "WA", "message": "assertion failed: " + failed_line(e, spec, stmt)})
         except BaseException as e:
             send({"test": i, "verdict": "WA", "message": last_line(e)})
     send({"done": True})
