@@ -35,9 +35,9 @@ internal sealed class CodeJudge(Sandbox sandbox, CodeLimits limits, StdioCompare
     /// <summary>Sandboxed processes started so far (for throughput figures).</summary>
     public int Launches => Volatile.Read(ref _launches);
 
-    public async Task<CodeRunResult> RunAsync(string code, CodeTestSuite suite, int slot, bool stopAtFirstFailure)
+    public async Task<CodeRunResult> RunAsync(string code, CodeTestSuite suite, SandboxSlot slot, bool stopAtFirstFailure)
     {
-        int candidateUid = sandbox.BaseUid + 2 * slot, judgeUid = candidateUid + 1;
+        var (candidateUid, judgeUid) = slot;
         CodeRunResult result;
         try
         {

@@ -19,7 +19,7 @@ public sealed class CodeRewarder
     private readonly CodeRewardOptions _options;
     private readonly CodeJudge _judge;
     private readonly ConcurrentDictionary<string, CodeRunResult> _cache = new();
-    private readonly ConcurrentQueue<int> _freeSlots = new();
+    private readonly SemaphoreSlim _slotGate;
 
     /// <summary>Creates the rewarder; proves sandbox isolation first (throws <see cref="NotSupportedException"/>
     /// when it does not hold) unless a proven <paramref name="sandbox"/> is passed.</summary>
@@ -30,7 +30,7 @@ public sealed class CodeRewarder
         Sandbox = sandbox ?? Sandbox.Create();
         _judge = new CodeJudge(Sandbox, _options.Limits,
             new StdioComparer(_options.FloatTolerance, _options.IgnoreCase), new ValueComparer(_options.FloatTolerance));
-        for (int s = 0; s < _options.Workers; s++) _freeSlots.Enqueue(s);
+        _slotGate = new SemaphoreSlim(_options.Workers, _options.Workers); // batches scored concurrently share the slots
     }
 
     public Sandbox Sandbox { get; }
@@ -66,9 +66,10 @@ public sealed class CodeRewarder
         bool stop = _options.Mode == CodeRewardMode.Binary && _options.EarlyStop;
         var ordered = jobs.OrderByDescending(j => j.Value.Suite.Count).ToArray();
         await Parallel.ForEachAsync(ordered, new ParallelOptions { MaxDegreeOfParallelism = _options.Workers, CancellationToken = cancel },
-            async (job, _) =>
+            async (job, ct) =>
             {
-                if (!_freeSlots.TryDequeue(out int slot)) throw new InvalidOperationException("code sandbox: no free worker slot (pool accounting bug)");
+                await _slotGate.WaitAsync(ct);
+                var slot = Sandbox.Slots.Rent();
                 try
                 {
                     Interlocked.Increment(ref _programsRun);
@@ -80,7 +81,8 @@ public sealed class CodeRewarder
                 }
                 finally
                 {
-                    _freeSlots.Enqueue(slot);
+                    Sandbox.Slots.Return(slot);
+                    _slotGate.Release();
                 }
             });
 

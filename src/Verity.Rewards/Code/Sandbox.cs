@@ -21,7 +21,7 @@ namespace Verity.Rewards.Code;
 /// </summary>
 public sealed class Sandbox
 {
-    /// <summary>First uid of the worker slots; slot s uses uids Base+2s (candidate) and Base+2s+1 (judge).</summary>
+    /// <summary>First uid of the worker slots (uids from here up are claimed per process, see <see cref="SlotPool"/>).</summary>
     public const int DefaultBaseUid = 61000;
 
     private const string Bwrap = "/usr/bin/bwrap";
@@ -38,7 +38,13 @@ public sealed class Sandbox
     {
         BaseUid = baseUid;
         _harness = harness;
+        Slots = new SlotPool(baseUid);
     }
+
+    internal SlotPool Slots { get; }
+
+    /// <summary>Every uid this sandbox has run programs under.</summary>
+    public IReadOnlyList<int> Uids => Slots.ClaimedUids;
 
     /// <summary>Checks tools and privileges, then proves isolation with a probe run; throws
     /// <see cref="NotSupportedException"/> naming what failed.</summary>
@@ -198,7 +204,8 @@ print(json.dumps(r))
         listener.Start();
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
         string program = $"import sys\nsys.argv = ['probe', {JsonSerializer.Serialize(hostFile)}, '{port}']\n" + ProbeProgram;
-        int uid = BaseUid;
+        var slot = Slots.Rent();
+        int uid = slot.CandidateUid;
         string output, stderr;
         int exit;
         try
@@ -225,6 +232,7 @@ print(json.dumps(r))
         bool connected = listener.Pending();
         listener.Stop();
         Settle(uid);
+        Slots.Return(slot);
         if (exit != 0) throw new NotSupportedException($"code sandbox: the isolation probe failed to run (exit {exit}): {stderr.ReplaceLineEndings(" ").Trim()}. {Hint}");
 
         JsonElement r;

@@ -129,7 +129,8 @@ print(found[0] if found else "none")
         Assert.False(File.Exists("/pwned"));
         Assert.False(File.Exists("/usr/pwned"));
         Assert.False(listener.Pending(), "a sandboxed program connected to a host port");
-        for (int uid = rewarder.Sandbox.BaseUid; uid < rewarder.Sandbox.BaseUid + 2 * rewarder.Options.Workers; uid++)
+        Assert.NotEmpty(rewarder.Sandbox.Uids);
+        foreach (int uid in rewarder.Sandbox.Uids)
             Assert.Empty(Sandbox.ProcessesOfUid(uid));
 
         // within the time bound: 3 s per test, at most 2 tests per attack, on 2+ parallel slots, plus start-up slack
@@ -156,6 +157,7 @@ print(found[0] if found else "none")
         // Then it is stopped shortly after the timeout, with TLE, and nothing of it survives
         Assert.Equal([CodeVerdict.TLE], reward.Verdicts);
         Assert.InRange(clock.Elapsed.TotalSeconds, timeoutSeconds, timeoutSeconds + 3);
-        Assert.Empty(Sandbox.ProcessesOfUid(rewarder.Sandbox.BaseUid));
+        foreach (int uid in rewarder.Sandbox.Uids)
+            Assert.Empty(Sandbox.ProcessesOfUid(uid));
     }
 }
