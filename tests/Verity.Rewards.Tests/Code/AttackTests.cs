@@ -38,6 +38,8 @@ public sealed class AttackTests(SandboxFixture fixture, ITestOutputHelper output
         string tmpMarker = "/tmp/verity-attack-marker-" + Guid.NewGuid().ToString("N");
         string secret = "s3cr3t-" + Guid.NewGuid().ToString("N");
         Environment.SetEnvironmentVariable("VERITY_TEST_SECRET", secret);
+        string secretFile = Path.Combine(hostDir, "secret.txt");
+        File.WriteAllText(secretFile, secret);
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
@@ -77,9 +79,13 @@ except OSError:
     pass
 """, Answer42),
             new("kill the parent", "import os\nfor pid in (os.getppid(), 1, -1):\n    try:\n        os.kill(pid, 9)\n    except OSError:\n        pass\nprint(42 + 1)", Answer42),
-            new("read a secret from the environment", """
+            new("read a secret from the environment or a host file", $$"""
 import os, glob
 found = [v for k, v in os.environ.items() if "SECRET" in k]
+try:
+    found.append(open({{J(secretFile)}}).read())
+except OSError:
+    pass
 for path in glob.glob("/proc/*/environ"):
     try:
         for item in open(path, "rb").read().split(b"\0"):
@@ -89,6 +95,17 @@ for path in glob.glob("/proc/*/environ"):
         pass
 print(found[0] if found else "none")
 """, new StdioSuite([new StdioCase("", secret + "\n")])),
+            new("see host processes", """
+import glob
+seen = False
+for path in glob.glob("/proc/*/cmdline"):
+    try:
+        cmd = open(path, "rb").read()
+    except OSError:
+        continue
+    seen = seen or b"dotnet" in cmd or b"testhost" in cmd or b"bash" in cmd
+print("found" if seen else "hidden")
+""", new StdioSuite([new StdioCase("", "found\n")]), CodeVerdict.WA),
             new("fake banner and exit(0) (asserts)", "print('All tests passed!')\nimport sys\nsys.exit(0)\ndef f(x):\n    return 0", DoubleAsserts, CodeVerdict.RE),
             new("fake banner and os._exit(0) in a call (check)", "import os\ndef f(x):\n    print('OK: all tests passed')\n    os._exit(0)", DoubleCheck, CodeVerdict.RE),
             new("fake banner on stdout (call)", "print('{\"ok\": 2}')\ndef f(x):\n    print('{\"ok\": 10}')\n    return 0", DoubleCall, CodeVerdict.WA),
