@@ -238,9 +238,20 @@ def main_judge(spec_text):
         proxy.__name__ = name
         return proxy
 
+    # Proxy only the program's names that the test code reads (not every import of the program: its
+    # `from math import sqrt` must not replace a sqrt the tests use from their own imports).
+    import ast
+    sources = [spec.get("setup") or ""] + ([spec["code"]] if spec["kind"] == "check" else list(spec["asserts"]))
+    used = set()
+    for src in sources:
+        try:
+            used.update(n.id for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Name))
+        except SyntaxError:
+            pass  # reported per test below
     g = {"__name__": "__main__", "__builtins__": builtins}
     for name in spec["names"]:
-        g[name] = proxy_for(name)
+        if name in used:
+            g[name] = proxy_for(name)
     entry = spec.get("entry_point")
     if entry and entry not in g:
         g[entry] = proxy_for(entry)
