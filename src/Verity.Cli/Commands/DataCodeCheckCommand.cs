@@ -19,7 +19,7 @@ internal static class DataCodeCheckCommand
         command.Options.Add(input);
         command.Options.Add(output);
         command.Options.Add(minTests);
-        var sandboxOptions = new SandboxOptions(command, includeRewardOptions: false);
+        var sandboxOptions = new SandboxCliOptions(command, includeRewardOptions: false);
         command.SetAction(parse =>
         {
             int min = parse.GetValue(minTests);

@@ -153,4 +153,50 @@ public sealed class VerdictTests(SandboxFixture fixture)
         Assert.Equal(1.0, reward.Score);
         Assert.Equal(2, reward.Verdicts.Count);
     }
+
+    [Fact]
+    public void Process_file_and_size_limits_hold_inside_the_sandbox()
+    {
+        // Given a program that probes each limit and prints "limited" for every one that stopped it
+        const string program = """
+import os, time
+kids = 0
+try:
+    for _ in range(100):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(2)
+            os._exit(0)
+        kids += 1
+except OSError:
+    pass
+print("nproc", "limited" if kids < 40 else kids)
+files = []
+try:
+    for _ in range(200):
+        files.append(open("/dev/null"))
+except OSError:
+    pass
+print("nofile", "limited" if len(files) < 100 else len(files))
+try:
+    with open("big", "wb") as f:
+        f.write(b"x" * (32 << 20))
+    print("fsize", os.path.getsize("big"))
+except OSError:
+    print("fsize", "limited")
+try:
+    block = bytearray(2 << 30)
+    print("as", len(block))
+except MemoryError:
+    print("as", "limited")
+""";
+        var suite = new StdioSuite([new StdioCase("", "nproc limited\nnofile limited\nfsize limited\nas limited\n")]);
+
+        // When run under the defaults (32 processes, 64 files, 16 MiB files) and 512 MiB of address space
+        var reward = fixture.Rewarder().Score(CodeData.Fenced(program), suite);
+
+        // Then every limit held (and the forked children did not outlive the run)
+        Assert.Equal([CodeVerdict.AC], reward.Verdicts);
+        foreach (int uid in fixture.Sandbox.Uids) Assert.Empty(Sandbox.ProcessesOfUid(uid));
+    }
 }
