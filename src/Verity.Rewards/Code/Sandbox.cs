@@ -86,6 +86,9 @@ public sealed class Sandbox
             "--size", I(limits.TmpfsBytes), "--perms", "1777", "--tmpfs", "/tmp",
             "--perms", "1777", "--dir", "/tmp/w", "--chdir", "/tmp/w",
             "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp/w", "--setenv", "LANG", "C.UTF-8",
+            // One BLAS/OpenMP thread: numpy's pools would otherwise start a thread per core, using up RLIMIT_NPROC
+            // and reserving address space against RLIMIT_AS.
+            "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1",
             "--",
             Setpriv, $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all",
             Python, "-I", "-S", "-c", _harness, mode,
@@ -247,7 +250,7 @@ print(json.dumps(r))
         if (r.GetProperty("root_write").GetBoolean()) failures.Add("the root file system is writable");
         if (r.GetProperty("pids").GetArrayLength() > 3) failures.Add($"{r.GetProperty("pids").GetArrayLength()} processes are visible (no private pid namespace)");
         var env = r.GetProperty("env").EnumerateArray().Select(e => e.GetString()).ToArray();
-        if (env.Any(k => k is not ("PATH" or "HOME" or "LANG" or "LC_CTYPE" or "PWD"))) failures.Add($"unexpected environment variables {string.Join(",", env)}");
+        if (env.Any(k => k is not ("PATH" or "HOME" or "LANG" or "LC_CTYPE" or "PWD" or "OPENBLAS_NUM_THREADS" or "OMP_NUM_THREADS"))) failures.Add($"unexpected environment variables {string.Join(",", env)}");
         if (r.GetProperty("nproc").GetInt64() != limits.MaxProcesses) failures.Add("RLIMIT_NPROC is not applied");
         if (failures.Count > 0) throw new NotSupportedException($"code sandbox: isolation probe failed: {string.Join("; ", failures)}. Refusing to run untrusted code. {Hint}");
     }
