@@ -43,7 +43,8 @@ internal sealed class CandidateProcess(Sandbox sandbox, int uid, string code, Co
         if (line is null) return _loadFailure = await DeathAsync(p, "the program exited while loading");
         try
         {
-            var msg = JsonDocument.Parse(line).RootElement;
+            using var doc = JsonDocument.Parse(line);
+            var msg = doc.RootElement;
             if (msg.TryGetProperty("ready", out var names))
             {
                 Names = names.EnumerateArray().Select(n => n.GetString() ?? "").Where(IsIdentifier).ToArray();

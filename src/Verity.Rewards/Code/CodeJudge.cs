@@ -137,7 +137,8 @@ internal sealed class CodeJudge(Sandbox sandbox, CodeLimits limits, StdioCompare
     {
         try
         {
-            var msg = JsonDocument.Parse(reply).RootElement;
+            using var doc = JsonDocument.Parse(reply);
+            var msg = doc.RootElement;
             if (msg.TryGetProperty("ok", out var value))
             {
                 if (valueComparer.Equivalent(value, expected)) return CodeVerdict.AC;
@@ -200,9 +201,11 @@ internal sealed class CodeJudge(Sandbox sandbox, CodeLimits limits, StdioCompare
             }
             if (line is null)
                 return new CodeRunResult([CodeVerdict.SANDBOX_ERROR], suite.Count, "the judge process died: " + LastLine(judge.StderrTail));
-            JsonElement msg;
-            try { msg = JsonDocument.Parse(line).RootElement; }
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(line); }
             catch (JsonException) { return new CodeRunResult([CodeVerdict.SANDBOX_ERROR], suite.Count, "the judge wrote a malformed line"); }
+            using var owned = doc;
+            var msg = doc.RootElement;
 
             if (msg.TryGetProperty("call", out _))
             {
@@ -238,7 +241,6 @@ internal sealed class CodeJudge(Sandbox sandbox, CodeLimits limits, StdioCompare
         foreach (var v in verdicts)
         {
             list.Add(v ?? CodeVerdict.TLE); // unreported: the budget ran out
-
             if (stop && list[^1] != CodeVerdict.AC) break;
         }
         return new CodeRunResult(list, suite.Count, message);
