@@ -35,8 +35,8 @@ public sealed record CodeLimits
     /// <summary>RLIMIT_CPU for a process that runs <paramref name="tests"/> tests.</summary>
     internal int CpuSeconds(int tests)
     {
-        double perTest = Math.Ceiling(TestTimeout.TotalSeconds);
-        return (int)Math.Min(perTest * Math.Max(1, tests) + 1, Math.Ceiling(SolutionBudget.TotalSeconds) + 1);
+        double perTest = System.Math.Ceiling(TestTimeout.TotalSeconds);
+        return (int)System.Math.Min(perTest * System.Math.Max(1, tests) + 1, System.Math.Ceiling(SolutionBudget.TotalSeconds) + 1);
     }
 
     internal void Validate()

@@ -47,7 +47,7 @@ public sealed record StdioComparer(double? FloatTolerance = null, bool IgnoreCas
         if (FloatTolerance is double tol
             && double.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out var fa)
             && double.TryParse(e, NumberStyles.Float, CultureInfo.InvariantCulture, out var fe))
-            return Math.Abs(fa - fe) <= tol * Math.Max(1.0, Math.Abs(fe));
+            return System.Math.Abs(fa - fe) <= tol * System.Math.Max(1.0, System.Math.Abs(fe));
         return false;
     }
 }

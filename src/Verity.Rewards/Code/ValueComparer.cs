@@ -80,6 +80,6 @@ public sealed record ValueComparer(double? FloatTolerance = null)
             && decimal.TryParse(e, NumberStyles.Float, CultureInfo.InvariantCulture, out var de) && da == de) return true;
         double fa = double.Parse(a, CultureInfo.InvariantCulture), fe = double.Parse(e, CultureInfo.InvariantCulture);
         if (fa == fe) return true;
-        return FloatTolerance is double tol && Math.Abs(fa - fe) <= tol * Math.Max(1.0, Math.Abs(fe));
+        return FloatTolerance is double tol && System.Math.Abs(fa - fe) <= tol * System.Math.Max(1.0, System.Math.Abs(fe));
     }
 }
