@@ -215,3 +215,31 @@ public class TransformerModelTests
         Assert.Equal(expected, again);
     }
 }
+
+public class ThreadSplitTests
+{
+    [Fact]
+    public void Results_do_not_depend_on_how_rows_and_heads_are_split_across_threads()
+    {
+        float[][] Run(int? parts)
+        {
+            Verity.Engine.Ops.RowParallel.MaxParts = parts;
+            try
+            {
+                var model = TinyModels.Create("qwen3-qknorm-hd6");
+                var batch = TinyModels.Batch(50);
+                var (a, b, c) = TinyModels.Upstream(51);
+                var r = model.Forward(batch);
+                model.Backward(batch, a, b, c);
+                return [r.LogProbs, r.Entropies, .. model.Parameters.Select(p => p.Grad)];
+            }
+            finally { Verity.Engine.Ops.RowParallel.MaxParts = null; }
+        }
+        var serial = Run(1);
+        foreach (int parts in new[] { 2, 3, 7 })
+        {
+            var split = Run(parts);
+            for (int i = 0; i < serial.Length; i++) Assert.Equal(serial[i], split[i]);
+        }
+    }
+}
