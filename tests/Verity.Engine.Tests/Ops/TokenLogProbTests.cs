@@ -27,8 +27,8 @@ public class TokenLogProbTests
         float[] logp = new float[N], ent = new float[N], lse = new float[N];
         TokenLogProb.Forward(h, w, tg, N, C, V, chunk, scratch, logp, ent, lse);
         var (rl, re) = TokenLogProb.Reference(ToDouble(h), ToDouble(w), tg, N, C, V);
-        AssertClose(logp, rl, 2e-6, "logp");
-        AssertClose(ent, re, 2e-6, "entropy");
+        AssertClose(logp, rl, 1e-5, "logp");
+        AssertClose(ent, re, 1e-5, "entropy");
         Assert.All(ent, e => Assert.InRange(e, 0, Math.Log(V) + 1e-5));
     }
 
