@@ -139,16 +139,20 @@ public sealed partial class TransformerModel
 
     /// <summary>
     /// Runs the model over <paramref name="batch"/> (targets required) and returns per-position log-probs of
-    /// the targets, entropies and values. Keeps the activations for a following <see cref="Backward"/>.
+    /// the targets, entropies and values.
     /// </summary>
-    public ForwardResult Forward(Batch batch)
+    /// <param name="batch">Token rows with targets.</param>
+    /// <param name="keepActivations">True keeps what a following <see cref="Backward"/> needs (per
+    /// <see cref="ActivationCheckpointing"/>); false is for scoring only (old/reference log-probs) and, on a model
+    /// that has not trained yet, allocates just one layer's scratch.</param>
+    public ForwardResult Forward(Batch batch, bool keepActivations = true)
     {
         if (batch.Targets is null)
             throw new ArgumentException("model forward: batch has no targets. HINT: pass targets (usually the next token at each position) to new Batch(...).");
-        var a = Prepare(batch);
+        var a = Prepare(batch, keepActivations);
         RunLayers(batch, a);
         int n = batch.Rows, c = Config.HiddenSize;
-        RmsNorm.Forward(a.Resid[Config.NumLayers], Get(new(ParameterKind.FinalNorm)).Data, n, c, Config.RmsNormEps, a.Xf, a.RstdF);
+        RmsNorm.Forward(a.Final, Get(new(ParameterKind.FinalNorm)).Data, n, c, Config.RmsNormEps, a.Xf, a.RstdF);
         TokenLogProb.Forward(a.Xf, LmHead.Data, a.Targets, n, c, Config.VocabSize, a.VocabChunk, a.HeadScratch, a.LogProb, a.Entropy, a.Lse);
         var logp = new float[n];
         var ent = new float[n];
@@ -161,7 +165,7 @@ public sealed partial class TransformerModel
             ent[i] = a.Entropy[i];
             if (val is not null) val[i] = TensorPrimitives.Dot(a.Xf.AsSpan(i * c, c), vw);
         }
-        _forwardBatch = batch;
+        _forwardBatch = keepActivations ? batch : null;
         return new ForwardResult(logp, ent, val);
     }
 
@@ -176,7 +180,7 @@ public sealed partial class TransformerModel
     public void Backward(Batch batch, ReadOnlySpan<float> dLogProb, ReadOnlySpan<float> dEntropy = default, ReadOnlySpan<float> dValue = default)
     {
         if (!ReferenceEquals(batch, _forwardBatch) || _acts is null)
-            throw new InvalidOperationException("model backward: call Forward with this same batch first; the activations belong to the last forward.");
+            throw new InvalidOperationException("model backward: call Forward(batch, keepActivations: true) with this same batch first; the activations belong to the last forward.");
         int n = batch.Rows, c = Config.HiddenSize;
         CheckLength(dLogProb.Length, n, "dLogProb", allowEmpty: false);
         CheckLength(dEntropy.Length, n, "dEntropy", allowEmpty: true);
@@ -209,19 +213,14 @@ public sealed partial class TransformerModel
             }
         }
         var fn = Get(new(ParameterKind.FinalNorm));
-        RmsNorm.Backward(dxf, a.Resid[Config.NumLayers], fn.Data, a.RstdF, n, c, a.DRes, accumulate: false, GradOf(fn));
+        RmsNorm.Backward(dxf, a.Final, fn.Data, a.RstdF, n, c, a.DRes, accumulate: false, GradOf(fn));
 
         var mask = new AttentionMask(batch.B, batch.T, batch.Lengths, batch.SegmentIds);
         for (int l = Config.NumLayers - 1; l >= 0; l--)
         {
-            LayerActivations la;
-            if (a.Checkpointing)
-            {
-                la = a.Layers[0];
-                LayerForward(l, a.Resid[l], a.TmpC, mask, n, a, la); // recompute; output goes to scratch
-            }
-            else la = a.Layers[l];
-            LayerBackward(l, a.Resid[l], mask, n, a, la);
+            var la = a.Store(l);
+            if (a.Mode == ActivationMode.Checkpointed) LayerForward(l, a.Input(l), a.TmpC, mask, n, a, la); // recompute; output to scratch
+            LayerBackward(l, a.Input(l), mask, n, a, la);
         }
 
         var emb = Get(new(ParameterKind.TokenEmbedding));
@@ -234,10 +233,10 @@ public sealed partial class TransformerModel
     /// </summary>
     public float[] Logits(Batch batch)
     {
-        var a = Prepare(batch);
+        var a = Prepare(batch, keepActivations: false);
         RunLayers(batch, a);
         int n = batch.Rows, c = Config.HiddenSize, v = Config.VocabSize;
-        RmsNorm.Forward(a.Resid[Config.NumLayers], Get(new(ParameterKind.FinalNorm)).Data, n, c, Config.RmsNormEps, a.Xf, a.RstdF);
+        RmsNorm.Forward(a.Final, Get(new(ParameterKind.FinalNorm)).Data, n, c, Config.RmsNormEps, a.Xf, a.RstdF);
         var logits = new float[n * v];
         Kernels.Gemm.XWt(a.Xf.AsSpan(0, n * c), LmHead.Data, n, v, c, logits);
         for (int i = 0; i < n; i++)
@@ -255,11 +254,14 @@ public sealed partial class TransformerModel
     static float[]? GradOf(Parameter p) => p.Frozen ? null : p.Grad;
 
     /// <summary>Validates ids, sizes the buffers and writes embeddings into Resid[0].</summary>
-    Activations Prepare(Batch batch)
+    Activations Prepare(Batch batch, bool keepActivations)
     {
         int n = batch.Rows, v = Config.VocabSize;
-        if (_acts is null || _acts.Rows < n || _acts.Checkpointing != ActivationCheckpointing || _acts.VocabChunk != VocabChunk)
-            _acts = new Activations(Config, Math.Max(n, _acts?.Rows ?? 0), ActivationCheckpointing, VocabChunk);
+        var mode = !keepActivations ? ActivationMode.ForwardOnly
+            : ActivationCheckpointing ? ActivationMode.Checkpointed : ActivationMode.Stored;
+        // Any buffer set can serve a forward-only pass; a backward needs the mode it was asked for.
+        if (_acts is null || _acts.Rows < n || _acts.VocabChunk != VocabChunk || (keepActivations && _acts.Mode != mode))
+            _acts = new Activations(Config, Math.Max(n, _acts?.Rows ?? 0), mode, VocabChunk);
         var a = _acts;
         int maxPos = 0;
         for (int i = 0; i < n; i++)
@@ -280,7 +282,7 @@ public sealed partial class TransformerModel
             maxPos = Math.Max(maxPos, pos);
         }
         _rope.EnsurePositions(maxPos + 1);
-        Embedding.Forward(Get(new(ParameterKind.TokenEmbedding)).Data, a.Tokens, n, Config.HiddenSize, a.Resid[0]);
+        Embedding.Forward(Get(new(ParameterKind.TokenEmbedding)).Data, a.Tokens, n, Config.HiddenSize, a.Input(0));
         _forwardBatch = null;
         return a;
     }
@@ -289,7 +291,7 @@ public sealed partial class TransformerModel
     {
         var mask = new AttentionMask(batch.B, batch.T, batch.Lengths, batch.SegmentIds);
         for (int l = 0; l < Config.NumLayers; l++)
-            LayerForward(l, a.Resid[l], a.Resid[l + 1], mask, batch.Rows, a, a.Layers[a.Checkpointing ? 0 : l]);
+            LayerForward(l, a.Input(l), a.Input(l + 1), mask, batch.Rows, a, a.Store(l));
     }
 
     /// <summary>x [N,C] → y [N,C]: y = h + down(silu(gate(n2(h)))·up(n2(h))), h = x + o(attn(rope(q), rope(k), v)).</summary>

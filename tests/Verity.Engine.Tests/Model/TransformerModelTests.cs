@@ -205,6 +205,22 @@ public class TransformerModelTests
     }
 
     [Fact]
+    public void Forward_only_scoring_equals_the_training_forward_and_refuses_backward()
+    {
+        var model = TinyModels.Create("qwen2-qkv-bias-tied");
+        var batch = TinyModels.Batch(30);
+        var scored = model.Forward(batch, keepActivations: false);
+        Assert.Throws<InvalidOperationException>(() => model.Backward(batch, new float[14]));
+        var trained = model.Forward(batch);
+        Assert.Equal(trained.LogProbs, scored.LogProbs);
+        Assert.Equal(trained.Entropies, scored.Entropies);
+        var grads = RunBackward(model, batch, 31);
+        // A scoring pass in between (reusing the stored buffers) must not disturb a later training step.
+        model.Forward(TinyModels.Batch(32), keepActivations: false);
+        Assert.Equal(grads.SelectMany(g => g), RunBackward(model, batch, 31).SelectMany(g => g));
+    }
+
+    [Fact]
     public void Buffers_are_reused_for_smaller_batches_and_grown_for_larger()
     {
         var model = TinyModels.Create("llama-mqa-untied");
