@@ -102,6 +102,7 @@ internal sealed class Activations
 
     readonly int _numLayers;
     public int Rows, VocabChunk;
+    public float Temperature = 1f;   // of the last forward, for its backward
     public ActivationMode Mode;
     public float[][] Resid;          // [L+1][N,C] layer inputs, Resid[L] the last output ([2] ping-pong when ForwardOnly)
     public LayerActivations[] Layers;

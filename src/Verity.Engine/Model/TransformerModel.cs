@@ -145,15 +145,20 @@ public sealed partial class TransformerModel
     /// <param name="keepActivations">True keeps what a following <see cref="Backward"/> needs (per
     /// <see cref="ActivationCheckpointing"/>); false is for scoring only (old/reference log-probs) and, on a model
     /// that has not trained yet, allocates just one layer's scratch.</param>
-    public ForwardResult Forward(Batch batch, bool keepActivations = true)
+    /// <param name="temperature">Log-probs and entropies are of softmax(logits / τ), matching completions sampled at
+    /// temperature τ (TRL's convention); Backward uses the same τ. Must be positive.</param>
+    public ForwardResult Forward(Batch batch, bool keepActivations = true, float temperature = 1f)
     {
         if (batch.Targets is null)
             throw new ArgumentException("model forward: batch has no targets. HINT: pass targets (usually the next token at each position) to new Batch(...).");
+        if (!(temperature > 0) || float.IsInfinity(temperature))
+            throw new ArgumentException($"model forward: temperature must be positive and finite, got {temperature}. HINT: use 1 for plain log-probs.");
         var a = Prepare(batch, keepActivations);
+        a.Temperature = temperature;
         RunLayers(batch, a);
         int n = batch.Rows, c = Config.HiddenSize;
         RmsNorm.Forward(a.Final, Get(new(ParameterKind.FinalNorm)).Data, n, c, Config.RmsNormEps, a.Xf, a.RstdF);
-        TokenLogProb.Forward(a.Xf, LmHead.Data, a.Targets, n, c, Config.VocabSize, a.VocabChunk, a.HeadScratch, a.LogProb, a.Entropy, a.Lse);
+        TokenLogProb.Forward(a.Xf, LmHead.Data, a.Targets, n, c, Config.VocabSize, a.VocabChunk, a.HeadScratch, a.LogProb, a.Entropy, a.Lse, temperature);
         var logp = new float[n];
         var ent = new float[n];
         float[]? val = HasValueHead ? new float[n] : null;
@@ -200,7 +205,7 @@ public sealed partial class TransformerModel
         dxf.AsSpan(0, n * c).Clear();
         var head = LmHead;
         TokenLogProb.Backward(a.Xf, head.Data, a.Targets, a.Lse, a.Entropy, a.DLogProb, a.DEntropy, n, c, Config.VocabSize,
-            a.VocabChunk, a.HeadScratch, dxf, GradOf(head));
+            a.VocabChunk, a.HeadScratch, dxf, GradOf(head), a.Temperature);
         if (dValue.Length > 0)
         {
             var vh = Get(new(ParameterKind.ValueHead));

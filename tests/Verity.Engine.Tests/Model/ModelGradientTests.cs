@@ -53,18 +53,22 @@ public class ModelGradientTests
         CheckGradients("gqa-nrep2-tied-value", new Batch(2, 7, tokens, [7, 0], targets, positions, segments));
     }
 
-    static void CheckGradients(string name, Batch batch)
+    [Fact]
+    public void Gradients_match_at_a_sampling_temperature()
+        => CheckGradients("qwen3-qknorm-hd6", TinyModels.Batch(41), temperature: 0.6f);
+
+    static void CheckGradients(string name, Batch batch, float temperature = 1f)
     {
         var model = TinyModels.Create(name);
         var (a, b, c) = TinyModels.Upstream(6);
         model.ZeroGrad();
-        model.Forward(batch);
+        model.Forward(batch, temperature: temperature);
         model.Backward(batch, a, b, model.HasValueHead ? c : default);
 
         var reference = ReferenceModel.From(model);
         double Loss()
         {
-            var (logp, ent, val) = reference.Forward(batch);
+            var (logp, ent, val) = reference.Forward(batch, temperature);
             double s = 0;
             for (int i = 0; i < logp.Length; i++) s += a[i] * logp[i] + b[i] * ent[i] + (val is null ? 0 : c[i] * val[i]);
             return s;

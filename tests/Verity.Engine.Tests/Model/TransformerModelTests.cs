@@ -197,6 +197,7 @@ public class TransformerModelTests
         Assert.DoesNotContain('\n', ex.Message);
         Assert.Throws<ArgumentException>(() => new Batch(1, 2, [1, 2], [3], [1, 2]));
         Assert.Throws<ArgumentException>(() => model.Forward(new Batch(1, 2, [1, 2], [2], [1, 2], positionIds: [0, 5000])));
+        Assert.Throws<ArgumentException>(() => model.Forward(new Batch(1, 2, [1, 2], [2], [1, 2]), temperature: 0));
         var batch = TinyModels.Batch(1);
         Assert.Throws<InvalidOperationException>(() => model.Backward(batch, new float[14]));
         model.Forward(batch);
