@@ -84,6 +84,9 @@ internal sealed class Activations
         Lse = new float[Rows];
         Entropy = new float[Rows];
         LogProb = new float[Rows];
+        HeadRows = new int[Rows];
+        HeadTargets = new int[Rows];
+        HeadX = new float[Rows * cc];
         HeadScratch = new float[Rows * Math.Min(vocabChunk, c.VocabSize)];
         DRes = new float[n * cc];
         DXn = new float[n * cc];
@@ -98,6 +101,7 @@ internal sealed class Activations
         DUp = new float[n * i];
         DLogProb = new float[n];
         DEntropy = new float[n];
+        DHeadX = new float[n * cc];
     }
 
     readonly int _numLayers;
@@ -117,11 +121,15 @@ internal sealed class Activations
     public int[] Tokens, Targets, Positions;   // [N] with padding replaced by 0
     public float[] TmpC;             // [N,C] o_proj / down_proj output before the residual add
     public float[] Xf, RstdF;        // [N,C], [N] final norm
-    public float[] Lse, Entropy, LogProb;      // [N]
+    public int HeadCount;            // M: rows the log-prob head scores (valid and in the score mask)
+    public int[] HeadRows, HeadTargets;        // [M] row index into [N], its target
+    public float[] HeadX;            // [M,C] final-normed rows gathered for the head (unused when M = N)
+    public float[] Lse, Entropy, LogProb;      // [M] head outputs, compact
     public float[] HeadScratch;      // [N, vocab chunk]
     public float[] DRes, DXn;        // [N,C]
     public float[] DQ, DK, DV, DAtt; // [N,QD], [N,KVD], [N,KVD], [N,QD]
     public float[]? DQPre, DKPre;    // [N,QD], [N,KVD]
     public float[] DAct, DGate, DUp; // [N,I]
-    public float[] DLogProb, DEntropy;         // [N] upstream grads with padding zeroed
+    public float[] DLogProb, DEntropy;         // [M] upstream grads of the scored rows
+    public float[] DHeadX;           // [M,C]
 }

@@ -158,17 +158,20 @@ public sealed partial class TransformerModel
         RunLayers(batch, a);
         int n = batch.Rows, c = Config.HiddenSize;
         RmsNorm.Forward(a.Final, Get(new(ParameterKind.FinalNorm)).Data, n, c, Config.RmsNormEps, a.Xf, a.RstdF);
-        TokenLogProb.Forward(a.Xf, LmHead.Data, a.Targets, n, c, Config.VocabSize, a.VocabChunk, a.HeadScratch, a.LogProb, a.Entropy, a.Lse, temperature);
+        // The head runs only on scored rows (M ≤ N): padding and unscored prompt tokens cost no vocabulary work.
+        int m = a.HeadCount;
+        var hx = HeadInput(a, n, c);
+        TokenLogProb.Forward(hx, LmHead.Data, a.HeadTargets, m, c, Config.VocabSize, a.VocabChunk, a.HeadScratch, a.LogProb, a.Entropy, a.Lse, temperature);
         var logp = new float[n];
         var ent = new float[n];
-        float[]? val = HasValueHead ? new float[n] : null;
-        var vw = HasValueHead ? Get(new(ParameterKind.ValueHead)).Data : null;
-        for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++) (logp[a.HeadRows[j]], ent[a.HeadRows[j]]) = (a.LogProb[j], a.Entropy[j]);
+        float[]? val = null;
+        if (HasValueHead)
         {
-            if (!batch.IsValid(i)) continue;
-            logp[i] = a.LogProb[i];
-            ent[i] = a.Entropy[i];
-            if (val is not null) val[i] = TensorPrimitives.Dot(a.Xf.AsSpan(i * c, c), vw);
+            val = new float[n];
+            var vw = Get(new(ParameterKind.ValueHead)).Data;
+            for (int i = 0; i < n; i++)
+                if (batch.IsValid(i)) val[i] = TensorPrimitives.Dot(a.Xf.AsSpan(i * c, c), vw);
         }
         _forwardBatch = keepActivations ? batch : null;
         return new ForwardResult(logp, ent, val);
@@ -193,19 +196,25 @@ public sealed partial class TransformerModel
         if (dValue.Length > 0 && !HasValueHead)
             throw new ArgumentException("model backward: dValue given but the model has no value head. HINT: construct with withValueHead: true.");
         var a = _acts;
-        for (int i = 0; i < n; i++)
+        int m = a.HeadCount;
+        for (int j = 0; j < m; j++)
         {
-            bool ok = batch.IsValid(i);
-            a.DLogProb[i] = ok ? dLogProb[i] : 0;
-            a.DEntropy[i] = ok && dEntropy.Length > 0 ? dEntropy[i] : 0;
+            int i = a.HeadRows[j];
+            a.DLogProb[j] = dLogProb[i];
+            a.DEntropy[j] = dEntropy.Length > 0 ? dEntropy[i] : 0;
         }
 
-        // Head: dXf = (fused log-prob/entropy head)ᵀ + value head; then through the final norm into DRes.
+        // Head: dXf = (fused log-prob/entropy head over the M scored rows)ᵀ + value head; then through the final norm.
         var dxf = a.DXn;
         dxf.AsSpan(0, n * c).Clear();
         var head = LmHead;
-        TokenLogProb.Backward(a.Xf, head.Data, a.Targets, a.Lse, a.Entropy, a.DLogProb, a.DEntropy, n, c, Config.VocabSize,
-            a.VocabChunk, a.HeadScratch, dxf, GradOf(head), a.Temperature);
+        bool compact = m < n;
+        var dhx = compact ? a.DHeadX : dxf;
+        if (compact) dhx.AsSpan(0, m * c).Clear();
+        TokenLogProb.Backward(HeadInput(a, n, c), head.Data, a.HeadTargets, a.Lse, a.Entropy, a.DLogProb, a.DEntropy, m, c, Config.VocabSize,
+            a.VocabChunk, a.HeadScratch, dhx, GradOf(head), a.Temperature);
+        if (compact)
+            for (int j = 0; j < m; j++) dhx.AsSpan(j * c, c).CopyTo(dxf.AsSpan(a.HeadRows[j] * c, c));
         if (dValue.Length > 0)
         {
             var vh = Get(new(ParameterKind.ValueHead));
@@ -258,6 +267,14 @@ public sealed partial class TransformerModel
 
     static float[]? GradOf(Parameter p) => p.Frozen ? null : p.Grad;
 
+    /// <summary>The head's input rows [M,C]: Xf itself when every row is scored, else the scored rows gathered.</summary>
+    static float[] HeadInput(Activations a, int n, int c)
+    {
+        if (a.HeadCount == n) return a.Xf;
+        for (int j = 0; j < a.HeadCount; j++) a.Xf.AsSpan(a.HeadRows[j] * c, c).CopyTo(a.HeadX.AsSpan(j * c, c));
+        return a.HeadX;
+    }
+
     /// <summary>Validates ids, sizes the buffers and writes embeddings into Resid[0].</summary>
     Activations Prepare(Batch batch, bool keepActivations)
     {
@@ -276,7 +293,8 @@ public sealed partial class TransformerModel
                 a.Tokens[i] = a.Targets[i] = a.Positions[i] = 0;
                 continue;
             }
-            int tok = batch.Tokens[i], tgt = batch.Targets?[i] ?? 0, pos = batch.Position(i);
+            // Targets matter only where the head scores; elsewhere (e.g. the last prompt token) any id is accepted.
+            int tok = batch.Tokens[i], tgt = batch.IsScored(i) ? batch.Targets?[i] ?? 0 : 0, pos = batch.Position(i);
             if ((uint)tok >= (uint)v)
                 throw new ArgumentException($"model forward: token id {tok} at row {i / batch.T}, position {i % batch.T} is outside [0, {v}). HINT: the tokenizer and the model's VocabSize must match.");
             if ((uint)tgt >= (uint)v)
@@ -286,6 +304,9 @@ public sealed partial class TransformerModel
             (a.Tokens[i], a.Targets[i], a.Positions[i]) = (tok, tgt, pos);
             maxPos = Math.Max(maxPos, pos);
         }
+        a.HeadCount = 0;
+        for (int i = 0; i < n; i++)
+            if (batch.IsScored(i)) (a.HeadRows[a.HeadCount], a.HeadTargets[a.HeadCount++]) = (i, a.Targets[i]);
         _rope.EnsurePositions(maxPos + 1);
         Embedding.Forward(Get(new(ParameterKind.TokenEmbedding)).Data, a.Tokens, n, Config.HiddenSize, a.Input(0));
         _forwardBatch = null;

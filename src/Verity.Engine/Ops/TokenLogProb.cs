@@ -19,6 +19,7 @@ public static class TokenLogProb
     public static void Forward(float[] h, float[] w, int[] targets, int n, int c, int v, int chunk,
         float[] scratch, float[] logp, float[] entropy, float[] lse, float temperature = 1f)
     {
+        if (n == 0) return;
         float invT = 1f / temperature;
         var m = new float[n];
         var s = new float[n];
@@ -74,6 +75,7 @@ public static class TokenLogProb
     public static void Backward(float[] h, float[] w, int[] targets, float[] lse, float[] entropy,
         float[] dLogp, float[] dEntropy, int n, int c, int v, int chunk, float[] scratch, float[] dh, float[]? dw, float temperature = 1f)
     {
+        if (n == 0) return;
         float invT = 1f / temperature;
         for (int v0 = 0; v0 < v; v0 += chunk)
         {

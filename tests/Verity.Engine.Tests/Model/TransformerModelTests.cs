@@ -260,3 +260,60 @@ public class ThreadSplitTests
         }
     }
 }
+
+public class ScoreMaskTests
+{
+    [Theory]
+    [InlineData("gqa-nrep2-tied-value")]
+    [InlineData("llama-mqa-untied")]
+    public void Scoring_a_subset_equals_the_full_run_with_zero_upstream_elsewhere(string name)
+    {
+        var full = TinyModels.Batch(60);
+        // Score only "completion" positions; targets elsewhere may be anything (here out of range).
+        var mask = new bool[14];
+        foreach (int i in new[] { 2, 3, 4, 5, 6, 9, 10 }) mask[i] = true;
+        var targets = (int[])full.Targets!.Clone();
+        foreach (int i in new[] { 0, 1, 7, 8 }) targets[i] = -5;
+        var masked = new Batch(2, 7, full.Tokens, full.Lengths, targets, scoreMask: mask);
+        var (a, b, c) = TinyModels.Upstream(61);
+        var model = TinyModels.Create(name);
+
+        model.ZeroGrad();
+        var rm = model.Forward(masked);
+        model.Backward(masked, a, b, model.HasValueHead ? c : default);
+        var gm = model.Parameters.Select(p => (float[])p.Grad.Clone()).ToArray();
+
+        var az = a.Select((v, i) => mask[i] ? v : 0).ToArray();
+        var bz = b.Select((v, i) => mask[i] ? v : 0).ToArray();
+        model.ZeroGrad();
+        var rf = model.Forward(full);
+        model.Backward(full, az, bz, model.HasValueHead ? c : default);
+
+        for (int i = 0; i < 14; i++)
+        {
+            Assert.Equal(mask[i] ? rf.LogProbs[i] : 0f, rm.LogProbs[i], 1e-6f);
+            Assert.Equal(mask[i] ? rf.Entropies[i] : 0f, rm.Entropies[i], 1e-6f);
+            if (rm.Values is not null) Assert.Equal(rf.Values![i], rm.Values[i], 1e-6f);
+        }
+        for (int p = 0; p < gm.Length; p++)
+            for (int j = 0; j < gm[p].Length; j++)
+                Assert.Equal(model.Parameters[p].Grad[j], gm[p][j], 1e-6f + 1e-5f * Math.Abs(gm[p][j]));
+    }
+
+    [Fact]
+    public void Nothing_scored_gives_zero_outputs_and_only_value_gradients()
+    {
+        var model = TinyModels.Create("gqa-nrep2-tied-value");
+        var full = TinyModels.Batch(62);
+        var batch = new Batch(2, 7, full.Tokens, full.Lengths, full.Targets, scoreMask: new bool[14]);
+        var (a, b, c) = TinyModels.Upstream(63);
+        var r = model.Forward(batch);
+        Assert.All(r.LogProbs, v => Assert.Equal(0f, v));
+        model.ZeroGrad();
+        model.Backward(batch, a, b);
+        Assert.All(model.Parameters, p => Assert.All(p.Grad, g => Assert.Equal(0f, g)));
+        model.Forward(batch);
+        model.Backward(batch, a, b, c);
+        Assert.Contains(model.Get(new(ParameterKind.ValueHead)).Grad, g => g != 0);
+    }
+}
