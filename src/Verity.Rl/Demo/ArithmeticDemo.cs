@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Verity.Data.Synthetic;
 using Verity.Engine.Generation;
 using Verity.Engine.Model;
@@ -22,7 +23,7 @@ public sealed record DemoAccuracy(double AvgAtK, double Greedy);
 
 /// <summary>What <c>summary.json</c> holds.</summary>
 public sealed record DemoSummary(double SftAccuracy, double RlAccuracy, double SftGreedyAccuracy, double RlGreedyAccuracy,
-    int K, double Temperature, int HeldOutSize, double Seconds);
+    int K, double Temperature, [property: JsonPropertyName("heldout_size")] int HeldOutSize, double Seconds);
 
 /// <summary>
 /// The demo, end to end: tokenizer → model → noisy-teacher SFT → evaluation → GRPO → evaluation →

@@ -30,7 +30,7 @@ public sealed record DemoOptions
     public int SftEvalEvery { get; init; } = 500;
 
     // GRPO
-    public int RlSteps { get; init; } = 200;
+    public int RlSteps { get; init; } = 600;
     public int PromptsPerStep { get; init; } = 16;
     public int GroupSize { get; init; } = 8;
     public double RlLr { get; init; } = 1e-4;
@@ -44,6 +44,6 @@ public sealed record DemoOptions
     /// <summary>The CI-sized protocol: same steps, fewer of them (RL gain asserted against seed noise).</summary>
     public static DemoOptions Quick(string runDir) => new()
     {
-        RunDir = runDir, SftSteps = 250, RlSteps = 40, SftEvalEvery = 0, HeldOut = 100, K = 2, PromptsPerStep = 12,
+        RunDir = runDir, SftSteps = 1000, RlSteps = 150, SftEvalEvery = 0, HeldOut = 100, K = 4,
     };
 }
