@@ -22,7 +22,7 @@ internal static unsafe class GemmDriver
 {
     /// <summary>Upper bound of a K slice; slices are balanced (K=257 → 129 + 128).</summary>
     public const int KcMax = 256;
-    /// <summary>Upper bound of an A row block (a multiple of every MR is not needed; blocks round up to MR).</summary>
+    /// <summary>Upper bound of an A row block (144×256 floats = 144 KB, well inside the 1 MB L2); blocks round up to MR.</summary>
     public const int McMax = 144;
     /// <summary>Columns of B packed at once (4 MB at KC=256).</summary>
     public const int NcMax = 4096;
@@ -65,10 +65,11 @@ internal static unsafe class GemmDriver
                 bool add = accumulate || kb > 0;
 
                 float* bb = b + p0 * rsb;
-                Parallel(threads, Math.Min(panels, 2 * threads), t =>
+                int packTasks = Math.Min(panels, 2 * threads);
+                int panelsPerPack = (panels + packTasks - 1) / packTasks;
+                Parallel(threads, (panels + panelsPerPack - 1) / panelsPerPack, t =>
                 {
-                    int per = (panels + Math.Min(panels, 2 * threads) - 1) / Math.Min(panels, 2 * threads);
-                    int from = t * per, to = Math.Min(panels, from + per);
+                    int from = t * panelsPerPack, to = Math.Min(panels, from + panelsPerPack);
                     for (int jp = from; jp < to; jp++)
                     {
                         int j = j0 + jp * nr;

@@ -103,6 +103,7 @@ public class GemmTests
     internal static IDisposable ForcePath(GemmPath path)
     {
         MicroKernel.Forced = path;
+        Assert.Equal(path, MicroKernel.Path); // only paths this CPU supports are forced
         return new Restore();
     }
 
