@@ -11,7 +11,7 @@ namespace Verity.Engine.Kernels;
 /// Loop nest (outer to inner): jc over N in NC columns → pc over K in KC slices → [pack the B slice
 /// KC×NC into NR-wide panels, in parallel] → [tasks over (MC row block × panel range), in parallel:
 /// pack the A block into MR-high panels, then jr over B panels → ir over A panels → micro-kernel].
-/// B panel (KC×NR, 32 KB) stays in L1, the A block (MC×KC, ≤ 192 KB) in L2, the B slice in L3.
+/// B panel (KC×NR, 32 KB) stays in L1, the A block (MC×KC, ≤ 160 KB) in L2, the B slice in L3.
 ///
 /// Determinism: element (i, j) is always C0 + S(slice 0) + S(slice 1) + … where each slice sum runs
 /// over k in order with fused multiply-adds, and the K slicing depends only on K. How rows and columns
