@@ -9,6 +9,7 @@ Timing: one warm-up, then best of `reps` runs (or until `budget` seconds), GFLOP
 Thread count comes from OPENBLAS_NUM_THREADS, set by the caller before numpy loads.
 """
 import json
+import os
 import sys
 import time
 
@@ -60,8 +61,8 @@ def loaded_blas():
         with open("/proc/self/maps") as maps:
             for line in maps:
                 path = line.split()[-1]
-                if "blas" in path and ".so" in path:
-                    return path
+                if "blas" in os.path.basename(path) and ".so" in path:
+                    return os.path.realpath(path)
     except OSError:
         pass
     return "unknown"

@@ -11,7 +11,7 @@ namespace Verity.Engine.Kernels;
 /// Loop nest (outer to inner): jc over N in NC columns → pc over K in KC slices → [pack the B slice
 /// KC×NC into NR-wide panels, in parallel] → [tasks over (MC row block × panel range), in parallel:
 /// pack the A block into MR-high panels, then jr over B panels → ir over A panels → micro-kernel].
-/// B panel (KC×NR, 32 KB) stays in L1, the A block (MC×KC, ≤ 192 KB) in L2, the B slice in L3.
+/// B panel (KC×NR, 32 KB) stays in L1, the A block (MC×KC, ≤ 160 KB) in L2, the B slice in L3.
 ///
 /// Determinism: element (i, j) is always C0 + S(slice 0) + S(slice 1) + … where each slice sum runs
 /// over k in order with fused multiply-adds, and the K slicing depends only on K. How rows and columns
@@ -22,10 +22,12 @@ internal static unsafe class GemmDriver
 {
     /// <summary>Upper bound of a K slice; slices are balanced (K=257 → 129 + 128).</summary>
     public const int KcMax = 256;
-    /// <summary>Upper bound of an A row block (a multiple of every MR is not needed; blocks round up to MR).</summary>
+    /// <summary>Upper bound of an A row block (144×256 floats = 144 KB, well inside the 1 MB L2); blocks round up to MR.</summary>
     public const int McMax = 144;
     /// <summary>Columns of B packed at once (4 MB at KC=256).</summary>
     public const int NcMax = 4096;
+    /// <summary>B block size (16 MB) up to which a column block is packed for the whole K at once (L3 is 32 MB).</summary>
+    public const int WholeKFloats = 4 << 20;
     /// <summary>Below this many multiply-adds a second thread costs more than it saves.</summary>
     private const long ParallelMinWork = 1L << 18;
 
@@ -49,6 +51,11 @@ internal static unsafe class GemmDriver
         mBlocks = (m + mc - 1) / mc;
 
         float* bBuf = BBuffer();
+        if (kBlocks > 1 && (long)k * ((Math.Min(n, nc) + nr - 1) / nr * nr) <= WholeKFloats)
+        {
+            RunWholeK(kernel, a, rsa, csa, b, rsb, csb, c, ldc, m, n, k, accumulate, kcStd, threads, mBlocks, mc, bBuf);
+            return;
+        }
         for (int j0 = 0; j0 < n; j0 += nc)
         {
             int ncCur = Math.Min(nc, n - j0);
@@ -65,10 +72,11 @@ internal static unsafe class GemmDriver
                 bool add = accumulate || kb > 0;
 
                 float* bb = b + p0 * rsb;
-                Parallel(threads, Math.Min(panels, 2 * threads), t =>
+                int packTasks = Math.Min(panels, 2 * threads);
+                int panelsPerPack = (panels + packTasks - 1) / packTasks;
+                Parallel(threads, (panels + panelsPerPack - 1) / panelsPerPack, t =>
                 {
-                    int per = (panels + Math.Min(panels, 2 * threads) - 1) / Math.Min(panels, 2 * threads);
-                    int from = t * per, to = Math.Min(panels, from + per);
+                    int from = t * panelsPerPack, to = Math.Min(panels, from + panelsPerPack);
                     for (int jp = from; jp < to; jp++)
                     {
                         int j = j0 + jp * nr;
@@ -87,6 +95,59 @@ internal static unsafe class GemmDriver
                     Compute(kernel, aBuf, bBuf, kc, c, ldc, m, n, i0, rows, j0, jpFrom, jpTo, add);
                 });
             }
+        }
+    }
+
+    /// <summary>
+    /// The loop nest for when all K slices of a column block fit in <see cref="WholeKFloats"/>: pack B for
+    /// the whole K once, then each task runs the K slices itself, so its C block (MC×NC) stays in cache
+    /// across slices instead of streaming the whole of C from memory once per slice (C of an MLP or
+    /// lm_head layer is tens to hundreds of MB), and there are two barriers per column block instead of
+    /// two per slice. Sums are formed in the same order as in <see cref="Run"/>.
+    /// </summary>
+    private static void RunWholeK(MicroKernel kernel, float* a, long rsa, long csa, float* b, long rsb, long csb, float* c, int ldc,
+        int m, int n, int k, bool accumulate, int kcStd, int threads, int mBlocks, int mc, float* bBuf)
+    {
+        int mr = kernel.MR, nr = kernel.NR;
+        int nc = NcMax / nr * nr;
+        int kBlocks = (k + kcStd - 1) / kcStd;
+        for (int j0 = 0; j0 < n; j0 += nc)
+        {
+            int ncCur = Math.Min(nc, n - j0);
+            int panels = (ncCur + nr - 1) / nr;
+            long sliceStride = (long)panels * nr; // floats per k step of a slice: slice at p0 starts at bBuf + p0·sliceStride
+            int nSplits = threads == 1 ? 1 : Math.Clamp((2 * threads + mBlocks - 1) / mBlocks, 1, panels);
+            int panelsPerSplit = (panels + nSplits - 1) / nSplits;
+            nSplits = (panels + panelsPerSplit - 1) / panelsPerSplit;
+
+            int groups = Math.Min(panels, 2 * threads);
+            int panelsPerGroup = (panels + groups - 1) / groups;
+            groups = (panels + panelsPerGroup - 1) / panelsPerGroup;
+            Parallel(threads, kBlocks * groups, t =>
+            {
+                int p0 = t / groups * kcStd, kc = Math.Min(kcStd, k - p0);
+                int from = t % groups * panelsPerGroup, to = Math.Min(panels, from + panelsPerGroup);
+                float* slice = bBuf + p0 * sliceStride;
+                for (int jp = from; jp < to; jp++)
+                {
+                    int j = j0 + jp * nr;
+                    GemmPack.PackB(b + p0 * rsb, rsb, csb, j, Math.Min(nr, n - j), kc, nr, slice + (long)jp * kc * nr);
+                }
+            });
+
+            Parallel(threads, mBlocks * nSplits, t =>
+            {
+                int ib = t / nSplits, js = t % nSplits;
+                int i0 = ib * mc, rows = Math.Min(mc, m - i0);
+                int jpFrom = js * panelsPerSplit, jpTo = Math.Min(panels, jpFrom + panelsPerSplit);
+                float* aBuf = ABuffer();
+                for (int p0 = 0, kb = 0; p0 < k; p0 += kcStd, kb++)
+                {
+                    int kc = Math.Min(kcStd, k - p0);
+                    GemmPack.PackA(a + p0 * csa, rsa, csa, i0, rows, kc, mr, aBuf);
+                    Compute(kernel, aBuf, bBuf + p0 * sliceStride, kc, c, ldc, m, n, i0, rows, j0, jpFrom, jpTo, accumulate || kb > 0);
+                }
+            });
         }
     }
 
@@ -134,7 +195,7 @@ internal static unsafe class GemmDriver
     }
 
     private static float* ABuffer() => _aBuf != null ? _aBuf : _aBuf = Alloc((McMax + 16) * KcMax);
-    private static float* BBuffer() => _bBuf != null ? _bBuf : _bBuf = Alloc((NcMax + 64) * KcMax);
+    private static float* BBuffer() => _bBuf != null ? _bBuf : _bBuf = Alloc(Math.Max((NcMax + 64) * KcMax, WholeKFloats + 64 * KcMax));
     private static float* Tile() => _tile != null ? _tile : _tile = Alloc(16 * 64);
 
     /// <summary>Pack buffers live as long as their thread (the pool's threads live as long as the process).</summary>

@@ -40,7 +40,12 @@ public class GemmTests
     [InlineData(Layout.XWt, 300, 40, 530)]   // crosses row blocks (MC = 144) and K slices
     [InlineData(Layout.XW, 300, 530, 40)]
     [InlineData(Layout.XtY, 530, 300, 40)]
-    [InlineData(Layout.XWt, 5, 4133, 37)]    // crosses column blocks (NC = 4096) with a ragged last panel
+    [InlineData(Layout.XWt, 20, 4133, 37)]   // crosses column blocks (NC = 4096) with a ragged last panel
+    [InlineData(Layout.XWt, 29, 4133, 600)]  // whole-K packing (K×NC fits WholeKFloats) across column blocks and K slices
+    [InlineData(Layout.XW, 29, 600, 4133)]
+    [InlineData(Layout.XtY, 600, 29, 4133)]
+    [InlineData(Layout.XWt, 40, 3, 3000)]    // whole-K packing with a single narrow panel
+    [InlineData(Layout.XWt, 20, 4100, 1030)] // K×NC too big for whole-K: B packed slice by slice
     [InlineData(Layout.XW, 5, 37, 4133)]
     [InlineData(Layout.XtY, 37, 5, 4133)]
     public void Fast_matches_reference_across_cache_blocks(Layout layout, int m, int n, int k)
@@ -103,6 +108,7 @@ public class GemmTests
     internal static IDisposable ForcePath(GemmPath path)
     {
         MicroKernel.Forced = path;
+        Assert.Equal(path, MicroKernel.Path); // only paths this CPU supports are forced
         return new Restore();
     }
 

@@ -13,6 +13,7 @@ public class GemmThreadingTests
     [InlineData(Layout.XWt, 200, 333, 300)]
     [InlineData(Layout.XW, 200, 333, 300)]
     [InlineData(Layout.XtY, 200, 333, 300)]
+    [InlineData(Layout.XWt, 40, 4100, 1030)] // slice-by-slice B packing
     [InlineData(Layout.XWt, 3, 5000, 70)]   // decode-shaped: the streaming path
     [InlineData(Layout.XWt, 13, 999, 333)]
     [InlineData(Layout.XW, 3, 700, 5000)]
