@@ -136,6 +136,27 @@ public class TextGenerationTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_without_generation_config_stops_at_the_tokenizers_eos_token()
+    {
+        var (model, tok) = ModelWithTokenizer();
+        Assert.False(File.Exists(Path.Combine(model, "generation_config.json")));
+        string[] args = ["generate", "--model", model, "--prompt", "the cat", "--temperature", "0", "--max-new-tokens", "8", "--show-ids"];
+        var (code, stdout, err) = CliRunner.Run(args);
+        Assert.True(code == 0, err);
+        int[] greedy = IdsAfter(stdout, "[0] ");
+        // Make the greedy path's first token that has not occurred before (after position 0) the tokenizer's eos_token.
+        int at = Enumerable.Range(1, greedy.Length - 1).First(i => Array.IndexOf(greedy, greedy[i]) == i);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(model, "tokenizer_config.json")))!.AsObject();
+        config["eos_token"] = tok.IdToToken(greedy[at]);
+        File.WriteAllText(Path.Combine(model, "tokenizer_config.json"), config.ToJsonString());
+
+        (code, stdout, err) = CliRunner.Run(args);
+        Assert.True(code == 0, err);
+        Assert.StartsWith("[0] stop", stdout);
+        Assert.Equal(greedy[..(at + 1)], IdsAfter(stdout, "[0] "));
+    }
+
+    [Fact]
     public void A_text_prompt_on_a_folder_without_a_tokenizer_is_a_one_line_error_naming_the_folder()
     {
         string model = P("bare");
