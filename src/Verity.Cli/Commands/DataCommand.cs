@@ -7,7 +7,7 @@ using Verity.Data.Records;
 namespace Verity.Cli.Commands;
 
 /// <summary>
-/// <c>verity data clean|dedup|decontaminate</c>: text-only dataset steps. Each reads a JSONL file of
+/// <c>verity data clean|dedup|decontaminate|code-check</c>: dataset steps (code-check lives in DataCodeCheckCommand). Each reads a JSONL file of
 /// problems, writes the kept rows unchanged to --output and, with --removed, the dropped rows with a
 /// <c>removed_reason</c> field, and prints what it removed and why.
 /// </summary>
@@ -20,10 +20,11 @@ internal static class DataCommand
 
     public static Command Create()
     {
-        var data = new Command("data", "Dataset steps: clean, dedup, decontaminate.");
+        var data = new Command("data", "Dataset steps: clean, dedup, decontaminate (math problems); code-check (code problems).");
         data.Subcommands.Add(Clean());
         data.Subcommands.Add(Dedup());
         data.Subcommands.Add(Decontaminate());
+        data.Subcommands.Add(DataCodeCheckCommand.Create());
         return data;
     }
 

@@ -15,14 +15,23 @@ internal static class DemoCommand
         var runDir = new Option<string>("--run-dir") { Description = "Where the run goes (model/, metrics.jsonl, summary.json).", DefaultValueFactory = _ => "runs/demo" };
         var seed = new Option<int>("--seed") { Description = "Seed of everything (data, init, sampling).", DefaultValueFactory = _ => 1 };
         var quick = new Option<bool>("--quick") { Description = "The CI-sized protocol: fewer SFT and RL steps, smaller held-out set." };
+        var sftSteps = new Option<int?>("--sft-steps") { Description = "SFT optimizer steps. [default: 2000, quick 250]" };
+        var rlSteps = new Option<int?>("--rl-steps") { Description = "GRPO steps. [default: 500, quick 40]" };
+        var rlLr = new Option<double?>("--rl-lr") { Description = "GRPO learning rate. [default: 1e-4]" };
         var command = new Command("demo", "Run the embedded end-to-end demo: noisy-teacher SFT, then GRPO, on a tiny model made on the spot (no download).");
         command.Options.Add(runDir);
         command.Options.Add(seed);
         command.Options.Add(quick);
+        command.Options.Add(sftSteps);
+        command.Options.Add(rlSteps);
+        command.Options.Add(rlLr);
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(runDir)!;
             var options = (parse.GetValue(quick) ? DemoOptions.Quick(dir) : new DemoOptions { RunDir = dir }) with { Seed = parse.GetValue(seed) };
+            if (parse.GetValue(sftSteps) is { } s) options = options with { SftSteps = s };
+            if (parse.GetValue(rlSteps) is { } r) options = options with { RlSteps = r };
+            if (parse.GetValue(rlLr) is { } lr) options = options with { RlLr = lr };
             var summary = ArithmeticDemo.Run(options, parse.InvocationConfiguration.Output);
             var w = parse.InvocationConfiguration.Output;
             w.WriteLine();

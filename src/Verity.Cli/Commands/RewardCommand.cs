@@ -7,7 +7,7 @@ namespace Verity.Cli.Commands;
 
 /// <summary>
 /// <c>verity reward …</c>: score responses offline with a reward function. One subcommand per reward family
-/// (<c>math</c> here; <c>code</c> is added beside it).
+/// (<c>math</c>, <c>math-bench</c>, and <c>code</c> from RewardCodeCommand).
 /// </summary>
 internal static class RewardCommand
 {
@@ -16,6 +16,7 @@ internal static class RewardCommand
         var command = new Command("reward", "Score responses with a reward function (JSONL in, JSONL out).");
         command.Subcommands.Add(CreateMath());
         command.Subcommands.Add(CreateMathBench());
+        command.Subcommands.Add(RewardCodeCommand.Create());
         return command;
     }
 

@@ -50,27 +50,44 @@ internal sealed class LayerActivations
     public float[] Act;      // [N,I]   silu(gate)·up
 }
 
+/// <summary>What a forward keeps for backward.</summary>
+internal enum ActivationMode
+{
+    Stored,        // every layer's activations: fastest backward
+    Checkpointed,  // only layer inputs; backward recomputes each layer
+    ForwardOnly,   // two ping-pong residual buffers and one layer scratch; no backward possible
+}
+
 /// <summary>All buffers for up to <see cref="Rows"/> = B·T rows, reused by every batch that fits.</summary>
 internal sealed class Activations
 {
-    public Activations(ModelConfig c, int n, bool checkpointing, int vocabChunk)
+    public Activations(ModelConfig c, int n, ActivationMode mode, int vocabChunk)
     {
-        (Rows, Checkpointing, VocabChunk) = (n, checkpointing, vocabChunk);
+        (Rows, Mode, VocabChunk, _numLayers) = (n, mode, vocabChunk, c.NumLayers);
         int cc = c.HiddenSize, qd = c.NumHeads * c.HeadDim, kvd = c.NumKvHeads * c.HeadDim, i = c.IntermediateSize;
-        Resid = new float[c.NumLayers + 1][];
-        for (int l = 0; l <= c.NumLayers; l++) Resid[l] = new float[n * cc];
-        Layers = new LayerActivations[checkpointing ? 1 : c.NumLayers];
+        Resid = new float[mode == ActivationMode.ForwardOnly ? 2 : c.NumLayers + 1][];
+        for (int l = 0; l < Resid.Length; l++) Resid[l] = new float[n * cc];
+        Layers = new LayerActivations[mode == ActivationMode.Stored ? c.NumLayers : 1];
         for (int l = 0; l < Layers.Length; l++) Layers[l] = new LayerActivations(c, n);
-        Tokens = new int[n];
-        Targets = new int[n];
-        Positions = new int[n];
-        TmpC = new float[n * cc];
-        Xf = new float[n * cc];
-        RstdF = new float[n];
-        Lse = new float[n];
-        Entropy = new float[n];
-        LogProb = new float[n];
-        HeadScratch = new float[n * Math.Min(vocabChunk, c.VocabSize)];
+        if (mode == ActivationMode.ForwardOnly)
+        {
+            // The gradient buffers below are never touched without a backward.
+            n = 0;
+            qd = kvd = i = 0;
+        }
+        Tokens = new int[Rows];
+        Targets = new int[Rows];
+        Positions = new int[Rows];
+        TmpC = new float[Rows * cc];
+        Xf = new float[Rows * cc];
+        RstdF = new float[Rows];
+        Lse = new float[Rows];
+        Entropy = new float[Rows];
+        LogProb = new float[Rows];
+        HeadRows = new int[Rows];
+        HeadTargets = new int[Rows];
+        HeadX = new float[Rows * cc];
+        HeadScratch = new float[Rows * Math.Min(vocabChunk, c.VocabSize)];
         DRes = new float[n * cc];
         DXn = new float[n * cc];
         DQ = new float[n * qd];
@@ -84,20 +101,35 @@ internal sealed class Activations
         DUp = new float[n * i];
         DLogProb = new float[n];
         DEntropy = new float[n];
+        DHeadX = new float[n * cc];
     }
 
+    readonly int _numLayers;
     public int Rows, VocabChunk;
-    public bool Checkpointing;
-    public float[][] Resid;          // [L+1][N,C] layer inputs; Resid[L] is the last layer's output
+    public float Temperature = 1f;   // of the last forward, for its backward
+    public ActivationMode Mode;
+    public float[][] Resid;          // [L+1][N,C] layer inputs, Resid[L] the last output ([2] ping-pong when ForwardOnly)
     public LayerActivations[] Layers;
+
+    /// <summary>Input of layer l, or for l = L the last layer's output.</summary>
+    public float[] Input(int l) => Resid[Mode == ActivationMode.ForwardOnly ? l % 2 : l];
+
+    public float[] Final => Input(_numLayers);
+
+    /// <summary>Where layer l keeps its activations (shared scratch unless Stored).</summary>
+    public LayerActivations Store(int l) => Layers[Mode == ActivationMode.Stored ? l : 0];
     public int[] Tokens, Targets, Positions;   // [N] with padding replaced by 0
     public float[] TmpC;             // [N,C] o_proj / down_proj output before the residual add
     public float[] Xf, RstdF;        // [N,C], [N] final norm
-    public float[] Lse, Entropy, LogProb;      // [N]
+    public int HeadCount;            // M: rows the log-prob head scores (valid and in the score mask)
+    public int[] HeadRows, HeadTargets;        // [M] row index into [N], its target
+    public float[] HeadX;            // [M,C] final-normed rows gathered for the head (unused when M = N)
+    public float[] Lse, Entropy, LogProb;      // [M] head outputs, compact
     public float[] HeadScratch;      // [N, vocab chunk]
     public float[] DRes, DXn;        // [N,C]
     public float[] DQ, DK, DV, DAtt; // [N,QD], [N,KVD], [N,KVD], [N,QD]
     public float[]? DQPre, DKPre;    // [N,QD], [N,KVD]
     public float[] DAct, DGate, DUp; // [N,I]
-    public float[] DLogProb, DEntropy;         // [N] upstream grads with padding zeroed
+    public float[] DLogProb, DEntropy;         // [M] upstream grads of the scored rows
+    public float[] DHeadX;           // [M,C]
 }

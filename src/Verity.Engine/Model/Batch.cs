@@ -17,7 +17,11 @@ public sealed class Batch
     /// <param name="targets">Token whose log-prob is reported at each position [B,T] (usually the next token); null gives log-prob 0.</param>
     /// <param name="positionIds">RoPE positions [B,T]; null means 0..T−1 in every row.</param>
     /// <param name="segmentIds">Document id per position [B,T] for packing; null means one document per row.</param>
-    public Batch(int batchSize, int seqLen, int[] tokens, int[] lengths, int[]? targets = null, int[]? positionIds = null, int[]? segmentIds = null)
+    /// <param name="scoreMask">Positions whose target log-prob and entropy are wanted [B,T] (e.g. completion tokens
+    /// only); the LM head then skips the others, which report 0 and ignore their upstream gradient. Null scores every
+    /// valid position.</param>
+    public Batch(int batchSize, int seqLen, int[] tokens, int[] lengths, int[]? targets = null, int[]? positionIds = null, int[]? segmentIds = null,
+        bool[]? scoreMask = null)
     {
         if (batchSize <= 0 || seqLen <= 0)
             throw new ArgumentException($"batch: B and T must be positive, got B={batchSize}, T={seqLen}.");
@@ -27,10 +31,11 @@ public sealed class Batch
         if (targets is not null) Check(targets.Length, n, "targets");
         if (positionIds is not null) Check(positionIds.Length, n, "positionIds");
         if (segmentIds is not null) Check(segmentIds.Length, n, "segmentIds");
+        if (scoreMask is not null) Check(scoreMask.Length, n, "scoreMask");
         for (int b = 0; b < batchSize; b++)
             if (lengths[b] < 0 || lengths[b] > seqLen)
                 throw new ArgumentException($"batch: lengths[{b}] = {lengths[b]} is outside [0, {seqLen}]. HINT: lengths count the valid (unpadded) tokens of each row.");
-        (B, T, Tokens, Lengths, Targets, PositionIds, SegmentIds) = (batchSize, seqLen, tokens, lengths, targets, positionIds, segmentIds);
+        (B, T, Tokens, Lengths, Targets, PositionIds, SegmentIds, ScoreMask) = (batchSize, seqLen, tokens, lengths, targets, positionIds, segmentIds, scoreMask);
     }
 
     /// <summary>Right-pads sequences of different lengths into one batch; targets (if given) align with the inputs.</summary>
@@ -76,8 +81,13 @@ public sealed class Batch
 
     public int[]? SegmentIds { get; }
 
+    public bool[]? ScoreMask { get; }
+
     /// <summary>True for a real token, false for padding; row = b·T + t.</summary>
     public bool IsValid(int row) => row % T < Lengths[row / T];
+
+    /// <summary>True where the LM head computes log-prob and entropy: a valid position inside the score mask.</summary>
+    public bool IsScored(int row) => IsValid(row) && (ScoreMask?[row] ?? true);
 
     /// <summary>RoPE position of a row.</summary>
     public int Position(int row) => PositionIds?[row] ?? row % T;

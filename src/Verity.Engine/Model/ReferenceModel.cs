@@ -71,14 +71,14 @@ public sealed class ReferenceModel
 
     double[] Head => Config.TieWordEmbeddings ? W(ParameterKind.TokenEmbedding) : W(ParameterKind.LmHead);
 
-    /// <summary>Per-position log p(target), entropy and value (null without a value head); padded positions 0.</summary>
-    public (double[] LogProb, double[] Entropy, double[]? Value) Forward(Batch batch)
+    /// <summary>Per-position log p(target), entropy (of softmax(logits/τ)) and value (null without a value head); padded positions 0.</summary>
+    public (double[] LogProb, double[] Entropy, double[]? Value) Forward(Batch batch, double temperature = 1)
     {
         int n = batch.Rows, c = Config.HiddenSize;
         var xf = Hidden(batch);
         var targets = new int[n];
         for (int i = 0; i < n; i++) targets[i] = batch.IsValid(i) ? batch.Targets![i] : 0;
-        var (logp, ent) = TokenLogProb.Reference(xf, Head, targets, n, c, Config.VocabSize);
+        var (logp, ent) = TokenLogProb.Reference(xf, Head, targets, n, c, Config.VocabSize, temperature);
         var vw = Maybe(ParameterKind.ValueHead, -1);
         double[]? val = vw is null ? null : new double[n];
         for (int i = 0; i < n; i++)

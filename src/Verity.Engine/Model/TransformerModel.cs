@@ -139,29 +139,41 @@ public sealed partial class TransformerModel
 
     /// <summary>
     /// Runs the model over <paramref name="batch"/> (targets required) and returns per-position log-probs of
-    /// the targets, entropies and values. Keeps the activations for a following <see cref="Backward"/>.
+    /// the targets, entropies and values.
     /// </summary>
-    public ForwardResult Forward(Batch batch)
+    /// <param name="batch">Token rows with targets.</param>
+    /// <param name="keepActivations">True keeps what a following <see cref="Backward"/> needs (per
+    /// <see cref="ActivationCheckpointing"/>); false is for scoring only (old/reference log-probs) and, on a model
+    /// that has not trained yet, allocates just one layer's scratch.</param>
+    /// <param name="temperature">Log-probs and entropies are of softmax(logits / τ), matching completions sampled at
+    /// temperature τ (TRL's convention); Backward uses the same τ. Must be positive.</param>
+    public ForwardResult Forward(Batch batch, bool keepActivations = true, float temperature = 1f)
     {
         if (batch.Targets is null)
             throw new ArgumentException("model forward: batch has no targets. HINT: pass targets (usually the next token at each position) to new Batch(...).");
-        var a = Prepare(batch);
+        if (!(temperature > 0) || float.IsInfinity(temperature))
+            throw new ArgumentException($"model forward: temperature must be positive and finite, got {temperature}. HINT: use 1 for plain log-probs.");
+        var a = Prepare(batch, keepActivations);
+        a.Temperature = temperature;
         RunLayers(batch, a);
         int n = batch.Rows, c = Config.HiddenSize;
-        RmsNorm.Forward(a.Resid[Config.NumLayers], Get(new(ParameterKind.FinalNorm)).Data, n, c, Config.RmsNormEps, a.Xf, a.RstdF);
-        TokenLogProb.Forward(a.Xf, LmHead.Data, a.Targets, n, c, Config.VocabSize, a.VocabChunk, a.HeadScratch, a.LogProb, a.Entropy, a.Lse);
+        RmsNorm.Forward(a.Final, Get(new(ParameterKind.FinalNorm)).Data, n, c, Config.RmsNormEps, a.Xf, a.RstdF);
+        // The head runs only on scored rows (M ≤ N): padding and unscored prompt tokens cost no vocabulary work.
+        int m = a.HeadCount;
+        var hx = HeadInput(a, n, c);
+        TokenLogProb.Forward(hx, LmHead.Data, a.HeadTargets, m, c, Config.VocabSize, a.VocabChunk, a.HeadScratch, a.LogProb, a.Entropy, a.Lse, temperature);
         var logp = new float[n];
         var ent = new float[n];
-        float[]? val = HasValueHead ? new float[n] : null;
-        var vw = HasValueHead ? Get(new(ParameterKind.ValueHead)).Data : null;
-        for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++) (logp[a.HeadRows[j]], ent[a.HeadRows[j]]) = (a.LogProb[j], a.Entropy[j]);
+        float[]? val = null;
+        if (HasValueHead)
         {
-            if (!batch.IsValid(i)) continue;
-            logp[i] = a.LogProb[i];
-            ent[i] = a.Entropy[i];
-            if (val is not null) val[i] = TensorPrimitives.Dot(a.Xf.AsSpan(i * c, c), vw);
+            val = new float[n];
+            var vw = Get(new(ParameterKind.ValueHead)).Data;
+            for (int i = 0; i < n; i++)
+                if (batch.IsValid(i)) val[i] = TensorPrimitives.Dot(a.Xf.AsSpan(i * c, c), vw);
         }
-        _forwardBatch = batch;
+        _forwardBatch = keepActivations ? batch : null;
         return new ForwardResult(logp, ent, val);
     }
 
@@ -176,7 +188,7 @@ public sealed partial class TransformerModel
     public void Backward(Batch batch, ReadOnlySpan<float> dLogProb, ReadOnlySpan<float> dEntropy = default, ReadOnlySpan<float> dValue = default)
     {
         if (!ReferenceEquals(batch, _forwardBatch) || _acts is null)
-            throw new InvalidOperationException("model backward: call Forward with this same batch first; the activations belong to the last forward.");
+            throw new InvalidOperationException("model backward: call Forward(batch, keepActivations: true) with this same batch first; the activations belong to the last forward.");
         int n = batch.Rows, c = Config.HiddenSize;
         CheckLength(dLogProb.Length, n, "dLogProb", allowEmpty: false);
         CheckLength(dEntropy.Length, n, "dEntropy", allowEmpty: true);
@@ -184,19 +196,25 @@ public sealed partial class TransformerModel
         if (dValue.Length > 0 && !HasValueHead)
             throw new ArgumentException("model backward: dValue given but the model has no value head. HINT: construct with withValueHead: true.");
         var a = _acts;
-        for (int i = 0; i < n; i++)
+        int m = a.HeadCount;
+        for (int j = 0; j < m; j++)
         {
-            bool ok = batch.IsValid(i);
-            a.DLogProb[i] = ok ? dLogProb[i] : 0;
-            a.DEntropy[i] = ok && dEntropy.Length > 0 ? dEntropy[i] : 0;
+            int i = a.HeadRows[j];
+            a.DLogProb[j] = dLogProb[i];
+            a.DEntropy[j] = dEntropy.Length > 0 ? dEntropy[i] : 0;
         }
 
-        // Head: dXf = (fused log-prob/entropy head)ᵀ + value head; then through the final norm into DRes.
+        // Head: dXf = (fused log-prob/entropy head over the M scored rows)ᵀ + value head; then through the final norm.
         var dxf = a.DXn;
         dxf.AsSpan(0, n * c).Clear();
         var head = LmHead;
-        TokenLogProb.Backward(a.Xf, head.Data, a.Targets, a.Lse, a.Entropy, a.DLogProb, a.DEntropy, n, c, Config.VocabSize,
-            a.VocabChunk, a.HeadScratch, dxf, GradOf(head));
+        bool compact = m < n;
+        var dhx = compact ? a.DHeadX : dxf;
+        if (compact) dhx.AsSpan(0, m * c).Clear();
+        TokenLogProb.Backward(HeadInput(a, n, c), head.Data, a.HeadTargets, a.Lse, a.Entropy, a.DLogProb, a.DEntropy, m, c, Config.VocabSize,
+            a.VocabChunk, a.HeadScratch, dhx, GradOf(head), a.Temperature);
+        if (compact)
+            for (int j = 0; j < m; j++) dhx.AsSpan(j * c, c).CopyTo(dxf.AsSpan(a.HeadRows[j] * c, c));
         if (dValue.Length > 0)
         {
             var vh = Get(new(ParameterKind.ValueHead));
@@ -209,19 +227,14 @@ public sealed partial class TransformerModel
             }
         }
         var fn = Get(new(ParameterKind.FinalNorm));
-        RmsNorm.Backward(dxf, a.Resid[Config.NumLayers], fn.Data, a.RstdF, n, c, a.DRes, accumulate: false, GradOf(fn));
+        RmsNorm.Backward(dxf, a.Final, fn.Data, a.RstdF, n, c, a.DRes, accumulate: false, GradOf(fn));
 
         var mask = new AttentionMask(batch.B, batch.T, batch.Lengths, batch.SegmentIds);
         for (int l = Config.NumLayers - 1; l >= 0; l--)
         {
-            LayerActivations la;
-            if (a.Checkpointing)
-            {
-                la = a.Layers[0];
-                LayerForward(l, a.Resid[l], a.TmpC, mask, n, a, la); // recompute; output goes to scratch
-            }
-            else la = a.Layers[l];
-            LayerBackward(l, a.Resid[l], mask, n, a, la);
+            var la = a.Store(l);
+            if (a.Mode == ActivationMode.Checkpointed) LayerForward(l, a.Input(l), a.TmpC, mask, n, a, la); // recompute; output to scratch
+            LayerBackward(l, a.Input(l), mask, n, a, la);
         }
 
         var emb = Get(new(ParameterKind.TokenEmbedding));
@@ -234,10 +247,10 @@ public sealed partial class TransformerModel
     /// </summary>
     public float[] Logits(Batch batch)
     {
-        var a = Prepare(batch);
+        var a = Prepare(batch, keepActivations: false);
         RunLayers(batch, a);
         int n = batch.Rows, c = Config.HiddenSize, v = Config.VocabSize;
-        RmsNorm.Forward(a.Resid[Config.NumLayers], Get(new(ParameterKind.FinalNorm)).Data, n, c, Config.RmsNormEps, a.Xf, a.RstdF);
+        RmsNorm.Forward(a.Final, Get(new(ParameterKind.FinalNorm)).Data, n, c, Config.RmsNormEps, a.Xf, a.RstdF);
         var logits = new float[n * v];
         Kernels.Gemm.XWt(a.Xf.AsSpan(0, n * c), LmHead.Data, n, v, c, logits);
         for (int i = 0; i < n; i++)
@@ -254,12 +267,23 @@ public sealed partial class TransformerModel
 
     static float[]? GradOf(Parameter p) => p.Frozen ? null : p.Grad;
 
+    /// <summary>The head's input rows [M,C]: Xf itself when every row is scored, else the scored rows gathered.</summary>
+    static float[] HeadInput(Activations a, int n, int c)
+    {
+        if (a.HeadCount == n) return a.Xf;
+        for (int j = 0; j < a.HeadCount; j++) a.Xf.AsSpan(a.HeadRows[j] * c, c).CopyTo(a.HeadX.AsSpan(j * c, c));
+        return a.HeadX;
+    }
+
     /// <summary>Validates ids, sizes the buffers and writes embeddings into Resid[0].</summary>
-    Activations Prepare(Batch batch)
+    Activations Prepare(Batch batch, bool keepActivations)
     {
         int n = batch.Rows, v = Config.VocabSize;
-        if (_acts is null || _acts.Rows < n || _acts.Checkpointing != ActivationCheckpointing || _acts.VocabChunk != VocabChunk)
-            _acts = new Activations(Config, Math.Max(n, _acts?.Rows ?? 0), ActivationCheckpointing, VocabChunk);
+        var mode = !keepActivations ? ActivationMode.ForwardOnly
+            : ActivationCheckpointing ? ActivationMode.Checkpointed : ActivationMode.Stored;
+        // Any buffer set can serve a forward-only pass; a backward needs the mode it was asked for.
+        if (_acts is null || _acts.Rows < n || _acts.VocabChunk != VocabChunk || (keepActivations && _acts.Mode != mode))
+            _acts = new Activations(Config, Math.Max(n, _acts?.Rows ?? 0), mode, VocabChunk);
         var a = _acts;
         int maxPos = 0;
         for (int i = 0; i < n; i++)
@@ -269,7 +293,8 @@ public sealed partial class TransformerModel
                 a.Tokens[i] = a.Targets[i] = a.Positions[i] = 0;
                 continue;
             }
-            int tok = batch.Tokens[i], tgt = batch.Targets?[i] ?? 0, pos = batch.Position(i);
+            // Targets matter only where the head scores; elsewhere (e.g. the last prompt token) any id is accepted.
+            int tok = batch.Tokens[i], tgt = batch.IsScored(i) ? batch.Targets?[i] ?? 0 : 0, pos = batch.Position(i);
             if ((uint)tok >= (uint)v)
                 throw new ArgumentException($"model forward: token id {tok} at row {i / batch.T}, position {i % batch.T} is outside [0, {v}). HINT: the tokenizer and the model's VocabSize must match.");
             if ((uint)tgt >= (uint)v)
@@ -279,8 +304,11 @@ public sealed partial class TransformerModel
             (a.Tokens[i], a.Targets[i], a.Positions[i]) = (tok, tgt, pos);
             maxPos = Math.Max(maxPos, pos);
         }
+        a.HeadCount = 0;
+        for (int i = 0; i < n; i++)
+            if (batch.IsScored(i)) (a.HeadRows[a.HeadCount], a.HeadTargets[a.HeadCount++]) = (i, a.Targets[i]);
         _rope.EnsurePositions(maxPos + 1);
-        Embedding.Forward(Get(new(ParameterKind.TokenEmbedding)).Data, a.Tokens, n, Config.HiddenSize, a.Resid[0]);
+        Embedding.Forward(Get(new(ParameterKind.TokenEmbedding)).Data, a.Tokens, n, Config.HiddenSize, a.Input(0));
         _forwardBatch = null;
         return a;
     }
@@ -289,7 +317,7 @@ public sealed partial class TransformerModel
     {
         var mask = new AttentionMask(batch.B, batch.T, batch.Lengths, batch.SegmentIds);
         for (int l = 0; l < Config.NumLayers; l++)
-            LayerForward(l, a.Resid[l], a.Resid[l + 1], mask, batch.Rows, a, a.Layers[a.Checkpointing ? 0 : l]);
+            LayerForward(l, a.Input(l), a.Input(l + 1), mask, batch.Rows, a, a.Store(l));
     }
 
     /// <summary>x [N,C] → y [N,C]: y = h + down(silu(gate(n2(h)))·up(n2(h))), h = x + o(attn(rope(q), rope(k), v)).</summary>

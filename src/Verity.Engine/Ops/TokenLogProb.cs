@@ -8,16 +8,19 @@ namespace Verity.Engine.Ops;
 /// <c>chunk</c> rows of W so that the [N, V] logits never exist: only [N, chunk] at a time.
 /// Forward keeps per row a running max m, S = Σ e^{z−m} and Z = Σ e^{z−m}(z − m), so that
 /// lse = m + log S and H = log S − Z/S. Backward recomputes each logits chunk.
+/// A sampling temperature τ divides the logits first (z = h·Wᵀ/τ, as TRL scores completions sampled at τ).
 /// </summary>
 public static class TokenLogProb
 {
     /// <summary>
-    /// h [N,C], W [V,C], targets [N] → logp [N] = z_target − lse, entropy [N], lse [N].
+    /// h [N,C], W [V,C], targets [N] → logp [N] = z_target − lse, entropy [N], lse [N], with z = h·Wᵀ/τ.
     /// <paramref name="scratch"/> holds at least N·chunk floats.
     /// </summary>
     public static void Forward(float[] h, float[] w, int[] targets, int n, int c, int v, int chunk,
-        float[] scratch, float[] logp, float[] entropy, float[] lse)
+        float[] scratch, float[] logp, float[] entropy, float[] lse, float temperature = 1f)
     {
+        if (n == 0) return;
+        float invT = 1f / temperature;
         var m = new float[n];
         var s = new float[n];
         var z = new float[n];
@@ -34,6 +37,7 @@ public static class TokenLogProb
                 for (int i = start; i < end; i++)
                 {
                     var row = scratch.AsSpan(i * vc, vc);
+                    if (invT != 1f) TensorPrimitives.Multiply(row, invT, row);
                     int tg = targets[i] - first;
                     if ((uint)tg < (uint)vc) zt[i] = row[tg];
                     float mc = TensorPrimitives.Max(row);
@@ -66,11 +70,13 @@ public static class TokenLogProb
 
     /// <summary>
     /// Upstream dLogp [N], dEntropy [N] (a, b) with the forward's lse, entropy → dh [N,C] (+=), dW [V,C] (+=; null skips).
-    /// dz_j = a·(δ_{j,target} − p_j) − b·p_j·(log p_j + H).
+    /// dz_j = a·(δ_{j,target} − p_j) − b·p_j·(log p_j + H), then ÷τ for the raw logits h·Wᵀ.
     /// </summary>
     public static void Backward(float[] h, float[] w, int[] targets, float[] lse, float[] entropy,
-        float[] dLogp, float[] dEntropy, int n, int c, int v, int chunk, float[] scratch, float[] dh, float[]? dw)
+        float[] dLogp, float[] dEntropy, int n, int c, int v, int chunk, float[] scratch, float[] dh, float[]? dw, float temperature = 1f)
     {
+        if (n == 0) return;
+        float invT = 1f / temperature;
         for (int v0 = 0; v0 < v; v0 += chunk)
         {
             int vc = Math.Min(chunk, v - v0);
@@ -85,6 +91,7 @@ public static class TokenLogProb
                     var row = scratch.AsSpan(i * vc, vc);
                     float a = dLogp[i], b = dEntropy[i];
                     if (a == 0 && b == 0) { row.Clear(); continue; }
+                    if (invT != 1f) TensorPrimitives.Multiply(row, invT, row);
                     TensorPrimitives.Subtract(row, lse[i], row);   // log p
                     TensorPrimitives.Exp(row, p);                  // p
                     // dz = −p·(a + b·H + b·log p)
@@ -93,6 +100,7 @@ public static class TokenLogProb
                     TensorPrimitives.Multiply(row, p, row);
                     int tg = targets[i] - first;
                     if ((uint)tg < (uint)vc) row[tg] += a;
+                    if (invT != 1f) TensorPrimitives.Multiply(row, invT, row);
                 }
             });
             Gemm.XW(scratch.AsSpan(0, n * vc), wc, n, vc, c, dh.AsSpan(0, n * c), accumulate: true);
@@ -100,8 +108,8 @@ public static class TokenLogProb
         }
     }
 
-    /// <summary>float64 reference via full logits: h [N,C], W [V,C], targets [N] → (logp [N], entropy [N]).</summary>
-    public static (double[] LogProb, double[] Entropy) Reference(double[] h, double[] w, int[] targets, int n, int c, int v)
+    /// <summary>float64 reference via full logits: h [N,C], W [V,C], targets [N] → (logp [N], entropy [N]) of softmax(h·Wᵀ/τ).</summary>
+    public static (double[] LogProb, double[] Entropy) Reference(double[] h, double[] w, int[] targets, int n, int c, int v, double temperature = 1)
     {
         var logp = new double[n];
         var ent = new double[n];
@@ -113,7 +121,7 @@ public static class TokenLogProb
             {
                 double s = 0;
                 for (int k = 0; k < c; k++) s += h[i * c + k] * w[j * c + k];
-                z[j] = s;
+                z[j] = s / temperature;
                 max = Math.Max(max, s);
             }
             double sum = 0;

@@ -216,7 +216,7 @@ public static class RlStep
         {
             var part = samples.Skip(u0).Take(micro).ToList();
             var mb = new SequenceBatch(part.Select(s => s.PromptIds).ToList(), part.Select(s => s.ResponseIds).ToList(), responseWidth: width);
-            mb.Gather(model.Forward(mb.Engine).LogProbs).CopyTo(result, u0 * width);
+            mb.Gather(model.Forward(mb.Engine, keepActivations: false).LogProbs).CopyTo(result, u0 * width);
         }
         return result;
     }

@@ -35,7 +35,12 @@ public sealed class SequenceBatch
             for (int k = 0; k < responses[b].Length; k++)
                 Mask[b * T + k] = responseMask?[b][k] ?? 1.0;
         }
-        Engine = Batch.FromSequences(inputs, targets);
+        // Only response positions go through the vocabulary head: prompt positions are context.
+        var padded = Batch.FromSequences(inputs, targets);
+        var scored = new bool[padded.Rows];
+        for (int b = 0; b < B; b++)
+            for (int k = 0; k < ResponseLengths[b]; k++) scored[b * padded.T + PromptLengths[b] - 1 + k] = true;
+        Engine = new Batch(padded.B, padded.T, padded.Tokens, padded.Lengths, padded.Targets, scoreMask: scored);
     }
 
     /// <summary>Sequences.</summary>

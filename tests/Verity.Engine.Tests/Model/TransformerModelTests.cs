@@ -197,11 +197,28 @@ public class TransformerModelTests
         Assert.DoesNotContain('\n', ex.Message);
         Assert.Throws<ArgumentException>(() => new Batch(1, 2, [1, 2], [3], [1, 2]));
         Assert.Throws<ArgumentException>(() => model.Forward(new Batch(1, 2, [1, 2], [2], [1, 2], positionIds: [0, 5000])));
+        Assert.Throws<ArgumentException>(() => model.Forward(new Batch(1, 2, [1, 2], [2], [1, 2]), temperature: 0));
         var batch = TinyModels.Batch(1);
         Assert.Throws<InvalidOperationException>(() => model.Backward(batch, new float[14]));
         model.Forward(batch);
         Assert.Throws<ArgumentException>(() => model.Backward(batch, new float[13]));
         Assert.Throws<ArgumentException>(() => model.Backward(batch, new float[14], default, new float[14]));
+    }
+
+    [Fact]
+    public void Forward_only_scoring_equals_the_training_forward_and_refuses_backward()
+    {
+        var model = TinyModels.Create("qwen2-qkv-bias-tied");
+        var batch = TinyModels.Batch(30);
+        var scored = model.Forward(batch, keepActivations: false);
+        Assert.Throws<InvalidOperationException>(() => model.Backward(batch, new float[14]));
+        var trained = model.Forward(batch);
+        Assert.Equal(trained.LogProbs, scored.LogProbs);
+        Assert.Equal(trained.Entropies, scored.Entropies);
+        var grads = RunBackward(model, batch, 31);
+        // A scoring pass in between (reusing the stored buffers) must not disturb a later training step.
+        model.Forward(TinyModels.Batch(32), keepActivations: false);
+        Assert.Equal(grads.SelectMany(g => g), RunBackward(model, batch, 31).SelectMany(g => g));
     }
 
     [Fact]
@@ -213,5 +230,90 @@ public class TransformerModelTests
         model.Forward(TinyModels.Batch(2));          // grows the buffers
         var again = model.Forward(small).LogProbs;   // reuses the larger buffers
         Assert.Equal(expected, again);
+    }
+}
+
+public class ThreadSplitTests
+{
+    [Fact]
+    public void Results_do_not_depend_on_how_rows_and_heads_are_split_across_threads()
+    {
+        float[][] Run(int? parts)
+        {
+            Verity.Engine.Ops.RowParallel.MaxParts = parts;
+            try
+            {
+                var model = TinyModels.Create("qwen3-qknorm-hd6");
+                var batch = TinyModels.Batch(50);
+                var (a, b, c) = TinyModels.Upstream(51);
+                var r = model.Forward(batch);
+                model.Backward(batch, a, b, c);
+                return [r.LogProbs, r.Entropies, .. model.Parameters.Select(p => p.Grad)];
+            }
+            finally { Verity.Engine.Ops.RowParallel.MaxParts = null; }
+        }
+        var serial = Run(1);
+        foreach (int parts in new[] { 2, 3, 7 })
+        {
+            var split = Run(parts);
+            for (int i = 0; i < serial.Length; i++) Assert.Equal(serial[i], split[i]);
+        }
+    }
+}
+
+public class ScoreMaskTests
+{
+    [Theory]
+    [InlineData("gqa-nrep2-tied-value")]
+    [InlineData("llama-mqa-untied")]
+    public void Scoring_a_subset_equals_the_full_run_with_zero_upstream_elsewhere(string name)
+    {
+        var full = TinyModels.Batch(60);
+        // Score only "completion" positions; targets elsewhere may be anything (here out of range).
+        var mask = new bool[14];
+        foreach (int i in new[] { 2, 3, 4, 5, 6, 9, 10 }) mask[i] = true;
+        var targets = (int[])full.Targets!.Clone();
+        foreach (int i in new[] { 0, 1, 7, 8 }) targets[i] = -5;
+        var masked = new Batch(2, 7, full.Tokens, full.Lengths, targets, scoreMask: mask);
+        var (a, b, c) = TinyModels.Upstream(61);
+        var model = TinyModels.Create(name);
+
+        model.ZeroGrad();
+        var rm = model.Forward(masked);
+        model.Backward(masked, a, b, model.HasValueHead ? c : default);
+        var gm = model.Parameters.Select(p => (float[])p.Grad.Clone()).ToArray();
+
+        var az = a.Select((v, i) => mask[i] ? v : 0).ToArray();
+        var bz = b.Select((v, i) => mask[i] ? v : 0).ToArray();
+        model.ZeroGrad();
+        var rf = model.Forward(full);
+        model.Backward(full, az, bz, model.HasValueHead ? c : default);
+
+        for (int i = 0; i < 14; i++)
+        {
+            Assert.Equal(mask[i] ? rf.LogProbs[i] : 0f, rm.LogProbs[i], 1e-6f);
+            Assert.Equal(mask[i] ? rf.Entropies[i] : 0f, rm.Entropies[i], 1e-6f);
+            if (rm.Values is not null) Assert.Equal(rf.Values![i], rm.Values[i], 1e-6f);
+        }
+        for (int p = 0; p < gm.Length; p++)
+            for (int j = 0; j < gm[p].Length; j++)
+                Assert.Equal(model.Parameters[p].Grad[j], gm[p][j], 1e-6f + 1e-5f * Math.Abs(gm[p][j]));
+    }
+
+    [Fact]
+    public void Nothing_scored_gives_zero_outputs_and_only_value_gradients()
+    {
+        var model = TinyModels.Create("gqa-nrep2-tied-value");
+        var full = TinyModels.Batch(62);
+        var batch = new Batch(2, 7, full.Tokens, full.Lengths, full.Targets, scoreMask: new bool[14]);
+        var (a, b, c) = TinyModels.Upstream(63);
+        var r = model.Forward(batch);
+        Assert.All(r.LogProbs, v => Assert.Equal(0f, v));
+        model.ZeroGrad();
+        model.Backward(batch, a, b);
+        Assert.All(model.Parameters, p => Assert.All(p.Grad, g => Assert.Equal(0f, g)));
+        model.Forward(batch);
+        model.Backward(batch, a, b, c);
+        Assert.Contains(model.Get(new(ParameterKind.ValueHead)).Grad, g => g != 0);
     }
 }

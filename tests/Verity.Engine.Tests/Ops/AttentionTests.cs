@@ -57,9 +57,9 @@ public class AttentionTests
         int[] Sample(int n) => Enumerable.Range(0, 16).Select(_ => rng.Next(n)).ToArray();
         var iq = Sample(q.Length);
         var ik = Sample(k.Length);
-        AssertClose(dq, Numeric(Loss, qd, iq), 1e-4, "dq", iq);
-        AssertClose(dk, Numeric(Loss, kd, ik), 1e-4, "dk", ik);
-        AssertClose(dv, Numeric(Loss, vd, ik), 1e-4, "dv", ik);
+        AssertClose(dq, Numeric(Loss, qd, iq), 2e-5, "dq", iq);
+        AssertClose(dk, Numeric(Loss, kd, ik), 2e-5, "dk", ik);
+        AssertClose(dv, Numeric(Loss, vd, ik), 2e-5, "dv", ik);
     }
 
     [Theory]
@@ -92,8 +92,8 @@ public class AttentionTests
 
         double[] qd = ToDouble(q), kd = ToDouble(k), vd = ToDouble(v);
         double Loss() => Dot(Attention.Reference(qd, kd, vd, mask, nh, nkv, hd), r);
-        AssertClose(dq, Numeric(Loss, qd), 1e-4, "dq");
-        AssertClose(dk, Numeric(Loss, kd), 1e-4, "dk");
-        AssertClose(dv, Numeric(Loss, vd), 1e-4, "dv");
+        AssertClose(dq, Numeric(Loss, qd), 2e-5, "dq");
+        AssertClose(dk, Numeric(Loss, kd), 2e-5, "dk");
+        AssertClose(dv, Numeric(Loss, vd), 2e-5, "dv");
     }
 }
