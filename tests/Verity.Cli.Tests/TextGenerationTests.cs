@@ -157,6 +157,41 @@ public class TextGenerationTests : IDisposable
     }
 
     [Fact]
+    public void The_real_qwen3_chat_template_renders_through_generate_and_a_folder_without_one_says_so()
+    {
+        string qwen3 = TokenizerFolder("qwen3");
+        var tok = Tokenizer.FromFolder(qwen3);
+        string model = P("qwen3-tiny");
+        Assert.Equal(0, CliRunner.Run("init-model", "--family", "qwen3", "--hidden", "8", "--layers", "1", "--heads", "2", "--intermediate", "8",
+            "--vocab", tok.VocabSize.ToString(), "--tied", "--out", model).Code);
+        foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(Path.Combine(qwen3, f), Path.Combine(model, f));
+
+        string[] greedy = ["--temperature", "0", "--max-new-tokens", "4", "--show-ids"];
+        var (code, chat, err) = CliRunner.Run(["generate", "--model", model, "--prompt", "What is 2+2?", "--chat", .. greedy]);
+        Assert.True(code == 0, err);
+        string rendered = Verity.Hub.Templates.ChatTemplate.Apply(tok, [new("user", "What is 2+2?")], addGenerationPrompt: true);
+        Assert.EndsWith("<|im_start|>assistant\n", rendered);
+        var (_, viaIds, _) = CliRunner.Run(["generate", "--model", model, "--prompt-ids", string.Join(',', tok.Encode(rendered, false)), .. greedy]);
+        Assert.Equal(IdsAfter(viaIds, "[0] "), IdsAfter(chat, "[0] "));
+
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(model, "tokenizer_config.json")))!.AsObject();
+        config.Remove("chat_template");
+        File.WriteAllText(Path.Combine(model, "tokenizer_config.json"), config.ToJsonString());
+        (code, _, err) = CliRunner.Run(["generate", "--model", model, "--prompt", "hi", "--chat", .. greedy]);
+        Assert.Equal(2, code);
+        Assert.Contains("no chat_template", err);
+        Assert.Contains(Path.Combine(model, "tokenizer_config.json"), err);
+    }
+
+    private static string TokenizerFolder(string name)
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Verity.slnx")))
+                return Path.GetFullPath(Path.Combine(d.FullName, "..", "shared", "data", "tokenizers", name));
+        throw new DirectoryNotFoundException("repository root not found above the test binaries");
+    }
+
+    [Fact]
     public void A_text_prompt_on_a_folder_without_a_tokenizer_is_a_one_line_error_naming_the_folder()
     {
         string model = P("bare");
