@@ -59,6 +59,8 @@ internal static class GenerateCommand
             var loaded = ModelFolder.Load(folder);
             var prompts = TextPrompts.Load(folder, parse.GetValue(chat), parse.GetValue(system));
             string[] globalStops = parse.GetValue(stop) ?? [];
+            // With a tokenizer every request gets a StopStrings (possibly empty: it still decodes the text);
+            // null means ids only. Lines with the same list share one.
             var stopsOf = new Dictionary<string, StopStrings>();
             StopStrings? Stops(string[] list)
             {
