@@ -6,23 +6,31 @@ using Verity.Data.Records;
 using Verity.Engine.Generation;
 using Verity.Hub.Checkpoints;
 using Verity.Hub.Config;
+using Verity.Hub.Tokenization;
 
 namespace Verity.Cli.Commands;
 
 /// <summary>
 /// <c>verity generate</c>: sample completions from a model folder, one prompt from the command line or a
-/// JSONL batch. Sampling values come from the flags, else the model's generation_config.json, else the
-/// built-in defaults; a JSONL line may override them for itself. An invalid line yields an
+/// JSONL batch. Prompts are token ids, or text / chat messages encoded with the folder's tokenizer; with a
+/// tokenizer each sample's text is printed (cut before a stop string; its ids keep the token that completed
+/// it). Sampling values come from the flags, else the model's generation_config.json, else the built-in
+/// defaults; a JSONL line may override them (and the stop strings) for itself. An invalid line yields an
 /// <c>{"error":…}</c> output line and the rest of the batch still runs.
 /// </summary>
 internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var modelDir = new Option<string>("--model") { Description = "Model folder (config.json + safetensors [+ generation_config.json]).", Required = true };
+        var modelDir = new Option<string>("--model") { Description = "Model folder (config.json + safetensors [+ generation_config.json, tokenizer files]).", Required = true };
         var promptIds = new Option<string?>("--prompt-ids") { Description = "One prompt as comma-separated token ids, e.g. 1,2,3." };
-        var input = new Option<string?>("--input") { Description = "JSONL of {\"prompt_ids\":[…]} lines, each optionally with n, temperature, top_p, top_k, min_p, max_new_tokens, seed." };
-        var output = new Option<string?>("--output") { Description = "JSONL output for --input: one {\"samples\":[…]} (or {\"error\":…}) line per input line, in order." };
+        var prompt = new Option<string?>("--prompt") { Description = "One prompt as text, encoded with the model folder's tokenizer." };
+        var chat = new Option<bool>("--chat") { Description = "Wrap text prompts as a user message and apply the tokenizer's chat template (with the generation prompt)." };
+        var system = new Option<string?>("--system") { Description = "System message placed before the user message (needs --chat)." };
+        var stop = new Option<string[]>("--stop") { Description = "Stop string (repeatable); the printed text is cut before it. A JSONL line's own \"stop\" replaces these." };
+        var showIds = new Option<bool>("--show-ids") { Description = "With a tokenizer, print the completion ids beside the text." };
+        var input = new Option<string?>("--input") { Description = "JSONL of {\"prompt_ids\":[…]}, {\"prompt\":\"text\"} or {\"messages\":[…]} lines, each optionally with stop, n, temperature, top_p, top_k, min_p, max_new_tokens, seed." };
+        var output = new Option<string?>("--output") { Description = "JSONL output for --input: one {\"samples\":[…]} (or {\"error\":…}) line per input line, in order; samples carry \"text\" when the folder has a tokenizer." };
         var n = new Option<int?>("--n") { Description = "Samples per prompt. [default: 1]" };
         var temperature = new Option<float?>("--temperature") { Description = "Sampling temperature, 0 = greedy. [default: generation_config.json, else 1]" };
         var topP = new Option<float?>("--top-p") { Description = "Nucleus mass in (0, 1]. [default: generation_config.json, else 1]" };
@@ -33,18 +41,38 @@ internal static class GenerateCommand
         var maxConcurrent = new Option<int>("--max-concurrent") { Description = "Sequences decoded together (continuous batching).", DefaultValueFactory = _ => 64 };
         var parity = new Option<bool>("--check-parity") { Description = "Recompute the samples with the training forward and print the largest log-prob mismatch." };
 
-        var command = new Command("generate", "Sample completions (token ids) from a model with a KV cache and continuous batching.");
-        foreach (var o in new Option[] { modelDir, promptIds, input, output, n, temperature, topP, topK, minP, maxNew, seed, maxConcurrent, parity }) command.Options.Add(o);
+        var command = new Command("generate", "Sample completions from a model with a KV cache and continuous batching; text in and out when the folder has a tokenizer.");
+        foreach (var o in new Option[] { modelDir, promptIds, prompt, chat, system, stop, showIds, input, output, n, temperature, topP, topK, minP, maxNew, seed, maxConcurrent, parity })
+            command.Options.Add(o);
         command.SetAction(parse =>
         {
             var outWriter = parse.InvocationConfiguration.Output;
-            string? inPath = parse.GetValue(input), outPath = parse.GetValue(output), ids = parse.GetValue(promptIds);
-            if ((inPath is null) == (ids is null))
-                throw new ArgumentException("generate: give exactly one of --prompt-ids or --input.");
+            string? inPath = parse.GetValue(input), outPath = parse.GetValue(output), ids = parse.GetValue(promptIds), text = parse.GetValue(prompt);
+            if ((inPath is null ? 0 : 1) + (ids is null ? 0 : 1) + (text is null ? 0 : 1) != 1)
+                throw new ArgumentException("generate: give exactly one of --prompt-ids, --prompt or --input.");
             if (inPath is not null && outPath is null)
                 throw new ArgumentException("generate: --input needs --output.");
+            if (ids is not null && parse.GetValue(chat))
+                throw new ArgumentException("generate: --chat applies to text prompts. HINT: use --prompt \"…\" with --chat, or drop --chat.");
 
-            var loaded = ModelFolder.Load(parse.GetValue(modelDir)!);
+            string folder = parse.GetValue(modelDir)!;
+            var loaded = ModelFolder.Load(folder);
+            var prompts = TextPrompts.Load(folder, parse.GetValue(chat), parse.GetValue(system));
+            string[] globalStops = parse.GetValue(stop) ?? [];
+            // With a tokenizer every request gets a StopStrings (possibly empty: it still decodes the text);
+            // null means ids only. Lines with the same list share one.
+            var stopsOf = new Dictionary<string, StopStrings>();
+            StopStrings? Stops(string[] list)
+            {
+                if (prompts.Tokenizer is null)
+                {
+                    if (list.Length > 0) prompts.Require("stop strings");
+                    return null;
+                }
+                string key = string.Join('\0', list);
+                if (!stopsOf.TryGetValue(key, out var s)) stopsOf[key] = s = new StopStrings(prompts.Tokenizer, list);
+                return s;
+            }
             var gen = loaded.Generation;
             var defaults = new SamplingParams
             {
@@ -59,19 +87,28 @@ internal static class GenerateCommand
             var generator = new Generator(loaded.Model, new GeneratorOptions
             {
                 MaxConcurrentSequences = parse.GetValue(maxConcurrent),
-                DefaultStopTokenIds = gen?.EosTokenIds ?? [],
+                // generation_config.json first; a folder without one still stops at its tokenizer's EOS
+                DefaultStopTokenIds = gen?.EosTokenIds is { Count: > 0 } eos ? eos : prompts.Tokenizer?.EosTokenIds ?? [],
                 CheckParity = parse.GetValue(parity),
             });
 
-            if (ids is not null)
+            if (inPath is null)
             {
-                var request = new GenerationRequest(ParseIds(ids), defaults);
+                var stops = Stops(globalStops);
+                var request = new GenerationRequest(ids is not null ? ParseIds(ids) : prompts.FromText(text!), defaults) { StopCriterion = stops?.Criterion };
                 var result = generator.Generate([request]);
                 if (result.Requests[0].Error is { } error) throw new ArgumentException($"generate: {error}");
                 for (int j = 0; j < result.Requests[0].Samples.Count; j++)
                 {
                     var s = result.Requests[0].Samples[j];
-                    outWriter.WriteLine($"[{j}] {s.Finish.ToString().ToLowerInvariant(),-6} {string.Join(',', s.CompletionIds)}");
+                    string finish = $"[{j}] {s.Finish.ToString().ToLowerInvariant(),-6}";
+                    if (stops is null)
+                    {
+                        outWriter.WriteLine($"{finish} {string.Join(',', s.CompletionIds)}");
+                        continue;
+                    }
+                    outWriter.WriteLine($"{finish} {s.CompletionIds.Length} tokens" + (parse.GetValue(showIds) ? $": {string.Join(',', s.CompletionIds)}" : ""));
+                    outWriter.WriteLine(stops.CompletionText(s.CompletionIds));
                 }
                 PrintStats(outWriter, result.Stats);
                 return 0;
@@ -79,17 +116,22 @@ internal static class GenerateCommand
 
             var lines = JsonlFile.Read(inPath!).ToList();
             var requests = new List<GenerationRequest?>();
+            var requestStops = new List<StopStrings?>();
             var lineErrors = new List<string?>();
             for (int i = 0; i < lines.Count; i++)
             {
                 try
                 {
-                    requests.Add(ParseRequest(lines[i].Row, defaults with { Seed = defaults.Seed + (ulong)i }));
+                    var row = lines[i].Row;
+                    var stops = Stops(TextPrompts.Stops(row) ?? globalStops);
+                    requests.Add(ParseRequest(row, prompts, defaults with { Seed = defaults.Seed + (ulong)i }) with { StopCriterion = stops?.Criterion });
+                    requestStops.Add(stops);
                     lineErrors.Add(null);
                 }
-                catch (FormatException ex)
+                catch (Exception ex) when (ex is FormatException or FileNotFoundException or InvalidDataException or ArgumentException)
                 {
                     requests.Add(null);
+                    requestStops.Add(null);
                     lineErrors.Add($"{inPath}:{lines[i].Line}: {ex.Message}");
                 }
             }
@@ -101,14 +143,18 @@ internal static class GenerateCommand
             {
                 if (requests[i] is null) { rows.Add(new JsonObject { ["error"] = lineErrors[i] }); continue; }
                 var r = generated.Requests[next++];
+                var stops = requestStops[i];
                 rows.Add(r.Error is { } e ? new JsonObject { ["error"] = $"{inPath}:{lines[i].Line}: {e}" } : new JsonObject
                 {
-                    ["samples"] = new JsonArray(r.Samples.Select(s => (JsonNode)new JsonObject
+                    ["samples"] = new JsonArray(r.Samples.Select(s =>
                     {
-                        ["completion_ids"] = new JsonArray(s.CompletionIds.Select(x => (JsonNode)x).ToArray()),
-                        ["logprobs"] = new JsonArray(s.PolicyLogProbs.Select(x => (JsonNode)x).ToArray()),
-                        ["sampling_logprobs"] = new JsonArray(s.SamplingLogProbs.Select(x => (JsonNode)x).ToArray()),
-                        ["finish_reason"] = s.Finish == FinishReason.Stop ? "stop" : "length",
+                        var o = new JsonObject();
+                        if (stops is not null) o["text"] = stops.CompletionText(s.CompletionIds);
+                        o["completion_ids"] = new JsonArray(s.CompletionIds.Select(x => (JsonNode)x).ToArray());
+                        o["logprobs"] = new JsonArray(s.PolicyLogProbs.Select(x => (JsonNode)x).ToArray());
+                        o["sampling_logprobs"] = new JsonArray(s.SamplingLogProbs.Select(x => (JsonNode)x).ToArray());
+                        o["finish_reason"] = s.Finish == FinishReason.Stop ? "stop" : "length";
+                        return (JsonNode)o;
                     }).ToArray()),
                 });
             }
@@ -141,16 +187,9 @@ internal static class GenerateCommand
         }
     }
 
-    private static GenerationRequest ParseRequest(JsonObject row, SamplingParams defaults)
+    private static GenerationRequest ParseRequest(JsonObject row, TextPrompts prompts, SamplingParams defaults)
     {
-        if (row["prompt_ids"] is not JsonArray arr)
-            throw new FormatException((row.ContainsKey("prompt_ids") ? "\"prompt_ids\" must be an array of integers" : "missing \"prompt_ids\"") + ". HINT: each line is {\"prompt_ids\":[…]}.");
-        int[] prompt;
-        try { prompt = arr.Select(x => x!.GetValue<int>()).ToArray(); }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or NullReferenceException)
-        {
-            throw new FormatException("\"prompt_ids\" must be an array of integers.");
-        }
+        int[] prompt = prompts.PromptOf(row);
         T Get<T>(string key, T fallback)
         {
             if (row[key] is not JsonNode node) return fallback;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Verity.Engine.Model;
 using Verity.Hub.Checkpoints;
 
@@ -7,26 +8,32 @@ namespace Verity.Cli.Commands;
 
 /// <summary>
 /// <c>verity score</c>: log-probabilities and entropies of given completions under a model — the numbers a
-/// trainer recomputes for its loss, here one JSONL line in, one out (blank input lines are skipped).
+/// trainer recomputes for its loss, here one JSONL line in, one out (blank input lines are skipped). Text
+/// lines are encoded with the folder's tokenizer, prompt and completion separately (the prompt as
+/// <c>tokenizer(prompt)</c> or through the chat template with --chat, the completion without special
+/// tokens), and joined as a rollout joins them: prompt ids, then completion ids.
 /// </summary>
 internal static class ScoreCommand
 {
     public static Command Create()
     {
         var modelDir = new Option<string>("--model") { Description = "Model folder (config.json + safetensors).", Required = true };
-        var input = new Option<string>("--input") { Description = "JSONL, one {\"prompt_ids\":[…],\"completion_ids\":[…]} per line.", Required = true };
+        var input = new Option<string>("--input") { Description = "JSONL, one {\"prompt_ids\":[…],\"completion_ids\":[…]} or {\"prompt\":\"text\",\"completion\":\"text\"} (or \"messages\":[…] as the prompt) per line.", Required = true };
         var output = new Option<string>("--output") { Description = "JSONL written line by line: {\"logprobs\":[…],\"entropies\":[…]} for the completion tokens.", Required = true };
         var batchSize = new Option<int>("--batch-size") { Description = "Sequences per forward pass.", DefaultValueFactory = _ => 8 };
+        var chat = new Option<bool>("--chat") { Description = "Wrap text prompts as a user message and apply the tokenizer's chat template (with the generation prompt)." };
+        var system = new Option<string?>("--system") { Description = "System message placed before the user message (needs --chat)." };
 
         var command = new Command("score", "Score completion tokens: per-token log-probs and entropies under a model.");
-        foreach (var o in new Option[] { modelDir, input, output, batchSize }) command.Options.Add(o);
+        foreach (var o in new Option[] { modelDir, input, output, batchSize, chat, system }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int bs = parse.GetValue(batchSize);
             if (bs <= 0) throw new ArgumentException($"--batch-size must be positive, got {bs}.");
             string inPath = parse.GetValue(input)!;
-            var model = ModelFolder.Load(parse.GetValue(modelDir)!).Model;
-            var requests = ReadRequests(inPath, model.Config);
+            string folder = parse.GetValue(modelDir)!;
+            var model = ModelFolder.Load(folder).Model;
+            var requests = ReadRequests(inPath, model.Config, TextPrompts.Load(folder, parse.GetValue(chat), parse.GetValue(system)));
             using var stream = File.Create(parse.GetValue(output)!);
             using var json = new Utf8JsonWriter(stream);
             for (int start = 0; start < requests.Count; start += bs)
@@ -62,7 +69,7 @@ internal static class ScoreCommand
 
     private sealed record Request(int[] Tokens, int PromptLength);
 
-    private static List<Request> ReadRequests(string path, ModelConfig config)
+    private static List<Request> ReadRequests(string path, ModelConfig config, TextPrompts prompts)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: input file not found.", path);
         var list = new List<Request>();
@@ -71,21 +78,29 @@ internal static class ScoreCommand
         {
             lineNo++;
             if (string.IsNullOrWhiteSpace(line)) continue;
-            FormatException Bad(string what) => new($"{path}:{lineNo}: {what}. HINT: each line must be {{\"prompt_ids\":[…],\"completion_ids\":[…]}} with token ids in [0, {config.VocabSize}).");
+            FormatException Bad(string what) => new($"{path}:{lineNo}: {what}. HINT: each line must be {{\"prompt_ids\":[…],\"completion_ids\":[…]}} with token ids in [0, {config.VocabSize}), or {{\"prompt\":\"…\",\"completion\":\"…\"}} with a tokenizer in the model folder.");
             int[] prompt, completion;
             try
             {
-                using var doc = JsonDocument.Parse(line);
-                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad("expected a JSON object");
-                prompt = Ids(doc.RootElement, "prompt_ids", Bad);
-                completion = Ids(doc.RootElement, "completion_ids", Bad);
+                if (JsonNode.Parse(line) is not JsonObject row) throw Bad("expected a JSON object");
+                prompt = prompts.PromptOf(row);
+                completion = (row.ContainsKey("completion_ids"), row.ContainsKey("completion")) switch
+                {
+                    (true, false) => TextPrompts.Ids(row, "completion_ids"),
+                    (false, true) => prompts.FromCompletion(TextPrompts.Text(row, "completion")),
+                    _ => throw Bad("give exactly one of 'completion_ids' or 'completion'"),
+                };
             }
             catch (JsonException ex)
             {
                 throw Bad($"invalid JSON ({ex.Message.ReplaceLineEndings(" ")})");
             }
-            if (prompt.Length == 0) throw Bad("'prompt_ids' is empty, so the first completion token has no context");
-            if (completion.Length == 0) throw Bad("'completion_ids' is empty");
+            catch (FormatException ex) when (!ex.Message.StartsWith(path, StringComparison.Ordinal))
+            {
+                throw new FormatException($"{path}:{lineNo}: {ex.Message}");
+            }
+            if (prompt.Length == 0) throw Bad("the prompt is empty, so the first completion token has no context");
+            if (completion.Length == 0) throw Bad("the completion is empty");
             foreach (var id in prompt.Concat(completion))
                 if (id < 0 || id >= config.VocabSize) throw Bad($"token id {id} is outside the vocabulary");
             int total = prompt.Length + completion.Length;
@@ -94,15 +109,5 @@ internal static class ScoreCommand
             list.Add(new Request([.. prompt, .. completion], prompt.Length));
         }
         return list;
-    }
-
-    private static int[] Ids(JsonElement obj, string key, Func<string, FormatException> bad)
-    {
-        if (!obj.TryGetProperty(key, out var arr) || arr.ValueKind != JsonValueKind.Array) throw bad($"missing array '{key}'");
-        var ids = new int[arr.GetArrayLength()];
-        int i = 0;
-        foreach (var e in arr.EnumerateArray())
-            ids[i++] = e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int id) ? id : throw bad($"'{key}' holds {e.GetRawText()}, not an integer id");
-        return ids;
     }
 }

@@ -1,6 +1,7 @@
 using Verity.Engine.Model;
 using Verity.Hub.Config;
 using Verity.Hub.Safetensors;
+using Verity.Hub.Tokenization;
 
 namespace Verity.Hub.Checkpoints;
 
@@ -68,6 +69,34 @@ public static class ModelFolder
         WeightLoader.Load(checkpoint, config.Model.TieWordEmbeddings, destination);
     }
 
+    /// <summary>
+    /// The generation_config.json to write: the given one, else the tokenizer source's own; when it lists no
+    /// EOS ids they come from config.json, else from the tokenizer (eos_token + its generation_config ids), so
+    /// that a saved model stops where the model it came from did. Null when there is nothing to write.
+    /// </summary>
+    internal static GenerationConfig? ResolveGeneration(HfModelConfig config, ModelSaveOptions options)
+    {
+        string? source = options.TokenizerSource;
+        var generation = options.Generation ?? (source is null ? null : ReadGenerationConfig(source));
+        if (generation is { EosTokenIds.Count: > 0 }) return generation;
+        IReadOnlyList<int> eos = config.EosTokenIds.Count > 0 ? config.EosTokenIds : TokenizerEosIds(source);
+        return eos.Count > 0 ? (generation ?? new GenerationConfig()) with { EosTokenIds = eos } : generation;
+    }
+
+    private static IReadOnlyList<int> TokenizerEosIds(string? source)
+    {
+        if (source is null || !Directory.Exists(source)) return [];
+        if (!new[] { "tokenizer.json", "encoder.json", "vocab.json" }.Any(f => File.Exists(Path.Combine(source, f)))) return [];
+        try
+        {
+            return Tokenizer.FromFolder(source).EosTokenIds;
+        }
+        catch (NotSupportedException)
+        {
+            return [];  // a tokenizer kind Verity cannot run is still copied for other tools; it just names no EOS here
+        }
+    }
+
     /// <summary>Writes config, weights, optional generation config and tokenizer files into <paramref name="directory"/>.</summary>
     public static void Save(string directory, HfModelConfig config, IReadOnlyList<Parameter> parameters, ModelSaveOptions options)
     {
@@ -77,7 +106,7 @@ public static class ModelFolder
         var tensors = WeightSaver.ToTensors(parameters);
         SafetensorsCheckpointWriter.Write(directory, tensors, options.DType, options.MaxShardBytes,
             new Dictionary<string, string> { ["format"] = "pt" });
-        options.Generation?.WriteFile(Path.Combine(directory, GenerationConfig.FileName));
+        ResolveGeneration(config, options)?.WriteFile(Path.Combine(directory, GenerationConfig.FileName));
         if (options.TokenizerSource is { } source
             && !string.Equals(Path.GetFullPath(source).TrimEnd('/'), Path.GetFullPath(directory).TrimEnd('/'), StringComparison.Ordinal))
         {
