@@ -41,6 +41,7 @@ public static class VerityCli
         yield return TokenizerCommand.Create();
         yield return BenchCommand.Create();
         yield return RewardCommand.Create();
+        yield return EvalCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
