@@ -20,10 +20,12 @@ internal static class DataCommand
 
     public static Command Create()
     {
-        var data = new Command("data", "Dataset steps: clean, dedup, decontaminate.");
+        var data = new Command("data", "Dataset steps: clean, dedup, decontaminate, difficulty, reject-sample.");
         data.Subcommands.Add(Clean());
         data.Subcommands.Add(Dedup());
         data.Subcommands.Add(Decontaminate());
+        data.Subcommands.Add(DataDifficultyCommand.Create());
+        data.Subcommands.Add(DataRejectCommand.Create());
         return data;
     }
 
