@@ -66,6 +66,10 @@ internal static class EvalCommand
                 w.WriteLine($"eval {spec.Name}: {problems.Count} problems × {kValue} samples, template {tmpl}");
                 var outcomes = runner.Run(problems, (done, total) => w.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {spec.Name} {done}/{total} problems, {clock.Elapsed.TotalSeconds:F0}s")));
+                foreach (var bad in outcomes.Where(o => o.Error is not null).Take(3))
+                    w.WriteLine($"  warning: {spec.Name} {bad.Problem.Id} scored 0, not generated: {bad.Error}");
+                int rejected = outcomes.Count(o => o.Error is not null);
+                if (rejected > 0) w.WriteLine($"  warning: {rejected} of {problems.Count} {spec.Name} problems were rejected by the generator and count as wrong.");
                 results.Add((BenchmarkScores.Compute(spec.Name, outcomes), outcomes));
             }
             var scores = results.Select(r => r.Item1).ToList();

@@ -27,8 +27,10 @@ public sealed record LengthStats(double Mean, double P50, double P90, int Max, d
 /// problems (the seed papers' convention). pass@1 is the unbiased estimator with k'=1, i.e. equal to avg@k;
 /// both are reported because papers quote either name.
 /// </summary>
+/// <remarks>Problems the generator rejected (<see cref="Rejected"/>) count as wrong; the length and reflection
+/// statistics cover only the samples actually generated.</remarks>
 public sealed record BenchmarkScores(string Name, int Problems, int K, double AvgAtK, double PassAt1, double PassAtK, double MajAtK,
-    LengthStats Lengths, IReadOnlyDictionary<string, (double Fraction, double MeanLength)> Reflection)
+    LengthStats Lengths, IReadOnlyDictionary<string, (double Fraction, double MeanLength)> Reflection, int Rejected = 0)
 {
     public static BenchmarkScores Compute(string name, IReadOnlyList<ProblemOutcome> outcomes)
     {
@@ -47,9 +49,9 @@ public sealed record BenchmarkScores(string Name, int Problems, int K, double Av
             maj += SampleMetrics.MajAtK(o.Samples.Select(s => s.Extracted).ToList(), correct) ? 1 : 0;
         }
         int n = outcomes.Count;
-        var all = outcomes.SelectMany(o => o.Samples).ToList();
+        var all = outcomes.Where(o => o.Error is null).SelectMany(o => o.Samples).ToList();
         return new BenchmarkScores(name, n, k, avg / n, pass1 / n, passK / n, maj / n, LengthStats.From(all),
-            ReflectionStats.Summarize(all.Select(s => s.Response).ToList()));
+            ReflectionStats.Summarize(all.Select(s => s.Response).ToList()), outcomes.Count(o => o.Error is not null));
     }
 
     /// <summary>The unweighted mean over benchmarks of each accuracy metric (each benchmark counts once, as in the seed tables).</summary>

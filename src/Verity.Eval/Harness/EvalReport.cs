@@ -57,7 +57,7 @@ public static class EvalReport
                 reflection[name] = new JsonObject { ["fraction"] = fraction, ["mean_length_chars"] = meanLength };
             benchmarks[s.Name] = new JsonObject
             {
-                ["problems"] = s.Problems, ["k"] = s.K,
+                ["problems"] = s.Problems, ["rejected_problems"] = s.Rejected, ["k"] = s.K,
                 [$"avg@{s.K}"] = s.AvgAtK, ["pass@1"] = s.PassAt1, [$"pass@{s.K}"] = s.PassAtK, [$"maj@{s.K}"] = s.MajAtK,
                 ["response_length"] = new JsonObject
                 {

@@ -30,7 +30,8 @@ public static class GenerationDataSteps
         foreach (var o in outcomes)
         {
             double p = PassRate(o);
-            if (p < minPass) report.Removed.Add((o, string.Create(CultureInfo.InvariantCulture, $"pass rate below --min-pass {minPass:0.###} (too hard for this model)")));
+            if (o.Error is not null) report.Removed.Add((o, "not sampled: the generator rejected the prompt (too long for the context?)"));
+            else if (p < minPass) report.Removed.Add((o, string.Create(CultureInfo.InvariantCulture, $"pass rate below --min-pass {minPass:0.###} (too hard for this model)")));
             else if (p > maxPass) report.Removed.Add((o, string.Create(CultureInfo.InvariantCulture, $"pass rate above --max-pass {maxPass:0.###} (too easy for this model)")));
             else report.Kept.Add(o);
         }

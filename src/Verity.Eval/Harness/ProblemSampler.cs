@@ -19,7 +19,11 @@ public sealed record SampleOutcome(string Response, string? Extracted, string Ve
 }
 
 /// <summary>A problem with its k verified samples.</summary>
-public sealed record ProblemOutcome(MathProblem Problem, IReadOnlyList<SampleOutcome> Samples)
+/// <param name="Problem">The problem.</param>
+/// <param name="Samples">k samples in sample order.</param>
+/// <param name="Error">Why the generator rejected the request (e.g. the prompt does not fit the context); its
+/// k samples are then empty, scored 0 with verdict <c>rejected</c>, so the problem still counts.</param>
+public sealed record ProblemOutcome(MathProblem Problem, IReadOnlyList<SampleOutcome> Samples, string? Error = null)
 {
     public int CorrectCount => Samples.Count(s => s.Correct);
 }
@@ -47,7 +51,13 @@ public sealed class ProblemSampler(Generator generator, Tokenizer tokenizer, Pro
             for (int j = 0; j < chunk.Count; j++)
             {
                 var r = result.Requests[j];
-                if (r.Error is { } error) throw new ArgumentException($"problem {chunk[j].Id}: {error}");
+                if (r.Error is { } error)
+                {
+                    // One over-long prompt must not end a multi-hour evaluation; it scores 0 and is reported.
+                    var rejected = new SampleOutcome("", null, "rejected", 0, 0, false);
+                    outcomes.Add(new ProblemOutcome(chunk[j], Enumerable.Repeat(rejected, sampling.N).ToList(), error));
+                    continue;
+                }
                 outcomes.Add(new ProblemOutcome(chunk[j], r.Samples.Select(s => Verify(s, chunk[j].Answer)).ToList()));
             }
             progress?.Invoke(outcomes.Count, problems.Count);

@@ -92,6 +92,18 @@ public class BenchmarkScoresTests
     }
 
     [Fact]
+    public void Problems_the_generator_rejected_count_as_wrong_but_not_in_length_statistics()
+    {
+        var rejected = new SampleOutcome("", null, "rejected", 0, 0, false);
+        var s = BenchmarkScores.Compute("r", [P("ok", S(true, "1", 8), S(true, "1", 8)), new ProblemOutcome(new MathProblem("long", "q", "a"), [rejected, rejected], "prompt too long")]);
+        Assert.Equal(2, s.Problems);
+        Assert.Equal(1, s.Rejected);
+        Assert.Equal(0.5, s.AvgAtK, 12);
+        Assert.Equal(8.0, s.Lengths.Mean, 12);
+        Assert.Equal(1, (int)EvalReport.Summary([s], [])["benchmarks"]!["r"]!["rejected_problems"]!);
+    }
+
+    [Fact]
     public void Problems_with_different_sample_counts_are_rejected()
     {
         var ex = Assert.Throws<ArgumentException>(() => BenchmarkScores.Compute("m", [P("x", S(true, "1")), P("y", S(true, "1"), S(true, "1"))]));
