@@ -41,6 +41,8 @@ public static class VerityCli
         yield return TokenizerCommand.Create();
         yield return BenchCommand.Create();
         yield return RewardCommand.Create();
+        yield return EvalCommand.Create();
+        yield return SftCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

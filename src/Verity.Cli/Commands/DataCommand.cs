@@ -20,10 +20,12 @@ internal static class DataCommand
 
     public static Command Create()
     {
-        var data = new Command("data", "Dataset steps: clean, dedup, decontaminate (math problems); code-check (code problems).");
+        var data = new Command("data", "Dataset steps: clean, dedup, decontaminate, difficulty, reject-sample (math problems); code-check (code problems).");
         data.Subcommands.Add(Clean());
         data.Subcommands.Add(Dedup());
         data.Subcommands.Add(Decontaminate());
+        data.Subcommands.Add(DataDifficultyCommand.Create());
+        data.Subcommands.Add(DataRejectCommand.Create());
         data.Subcommands.Add(DataCodeCheckCommand.Create());
         return data;
     }

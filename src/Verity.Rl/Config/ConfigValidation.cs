@@ -115,6 +115,9 @@ internal static class ConfigValidation
         // trainer and reward
         var t = c.Trainer;
         Check(t.Steps >= 1, "trainer.steps", $"must be ≥ 1, got {t.Steps}", "set e.g. trainer.steps=100");
+        Check(c.Sft.Epochs >= 1, "sft.epochs", $"must be ≥ 1, got {c.Sft.Epochs}", "use 1–3");
+        Check(c.Sft.MaxSteps >= 0, "sft.max_steps", $"must be ≥ 0, got {c.Sft.MaxSteps}", "use 0 for no cap");
+        Check(c.Sft.MaxLength >= 2, "sft.max_length", $"must be ≥ 2, got {c.Sft.MaxLength}", "use e.g. 2048");
         Check(t.Threads >= 0, "trainer.threads", $"must be ≥ 0, got {t.Threads}", "use 0 for every core");
         Check(t.SaveEvery >= 0 && t.KeepLast >= 0 && t.EvalEvery >= 0, "trainer.save_every", "save_every, keep_last and eval_every must be ≥ 0", "use 0 to disable");
         Check(t.LogEvery >= 1, "trainer.log_every", $"must be ≥ 1, got {t.LogEvery}", "use 1");

@@ -29,6 +29,9 @@ public sealed record RunConfig
     /// seed's PRM-hacking fix is [{name: prm, weight: 0.2}, {name: math_accuracy, weight: 0.8}].</summary>
     public List<RewardEntry> Reward { get; init; } = [new RewardEntry()];
 
+    /// <summary>Supervised fine-tuning settings (`verity sft` only).</summary>
+    public SftSection Sft { get; init; } = new();
+
     /// <summary>Cross-field checks; throws <see cref="InvalidDataException"/> naming the key and the fix.</summary>
     public RunConfig Validate()
     {

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Verity.Engine.Model;
+using Verity.Hub.Checkpoints;
+using Verity.Hub.Config;
+using Verity.Hub.Safetensors;
+using Verity.Hub.Tokenization.Training;
+using Verity.Rl.Config;
+using Verity.Rl.Training;
+
+namespace Verity.Rl.Tests.Training;
+
+public class SftTrainerTests
+{
+    /// <summary>A tokenizer trained on arithmetic text and a random 1-layer Llama, saved as a model folder.</summary>
+    private static string TinyModel(string dir)
+    {
+        var rng = new Random(1);
+        var corpus = Enumerable.Range(0, 200).Select(_ => { int a = rng.Next(1, 50), b = rng.Next(1, 50); return $"What is {a} plus {b}? The answer is \\boxed{{{a + b}}}."; }).ToList();
+        TrainedTokenizerWriter.Write(BpeTrainer.Train(corpus, new BpeTrainerOptions(290, ["<|endoftext|>"])), dir);
+        var tokenizer = Verity.Hub.Tokenization.Tokenizer.FromFolder(dir);
+        var config = new ModelConfig
+        {
+            VocabSize = tokenizer.VocabSize, HiddenSize = 16, IntermediateSize = 32, NumLayers = 1, NumHeads = 2, NumKvHeads = 1, HeadDim = 8,
+            TieWordEmbeddings = true, MaxPositionEmbeddings = 256,
+        };
+        var model = new TransformerModel(config);
+        model.InitRandom(3);
+        ModelFolder.Save(dir, new HfModelConfig { Family = ModelFamily.Llama, Model = config }, model.Parameters, new ModelSaveOptions { DType = StorageDType.F32 });
+        return dir;
+    }
+
+    [Fact]
+    public void Sft_lowers_the_loss_logs_each_step_and_saves_a_loadable_checkpoint()
+    {
+        using var tmp = new TempDir();
+        string modelDir = TinyModel(tmp.File("model"));
+        var initial = ModelFolder.Load(modelDir).Model.Parameters[0].Data.ToArray();
+        File.WriteAllLines(tmp.File("pairs.jsonl"),
+        [
+            """{"question":"What is 3 plus 4?","target":"The answer is \\boxed{7}."}""",
+            """{"question":"What is 10 plus 20?","target":"The answer is \\boxed{30}."}""",
+            """{"question":"What is 7 plus 8?","target":"The answer is \\boxed{15}."}""",
+            "{\"question\":\"What is 1 plus 1?\",\"target\":\"" + string.Concat(Enumerable.Repeat("very long ", 40)) + "\"}",
+        ]);
+        var config = ConfigLoader.Load(null,
+        [
+            $"model.path={modelDir}", $"data.train_files=[{tmp.File("pairs.jsonl")}]", "data.prompt_key=question", "sft.response_key=target",
+            "data.batch_size=2", "sft.epochs=20", "sft.max_length=120", "optim.lr=0.01", "optim.weight_decay=0", "optim.micro_batch=1",
+            $"trainer.run_dir={tmp.File("run")}", "trainer.save_every=10", "trainer.keep_last=1",
+        ]);
+
+        var result = SftTrainer.Run(config, TextWriter.Null);
+
+        // 3 usable pairs (the long one is skipped), 2 steps per epoch × 20 epochs
+        Assert.Equal(3, result.Pairs);
+        Assert.Equal(1, result.Skipped);
+        Assert.Equal(40, result.Losses.Count);
+        Assert.True(result.Losses.TakeLast(4).Average() < 0.3 * result.Losses.Take(4).Average(), $"loss {result.Losses[0]} → {result.Losses[^1]}");
+        var rows = File.ReadAllLines(tmp.File("run/metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(40, rows.Count);
+        Assert.All(rows, r =>
+        {
+            Assert.True(r.GetProperty("grad_norm").GetDouble() > 0);
+            Assert.Equal(0.01, r.GetProperty("lr").GetDouble(), 12);
+            Assert.True(r.GetProperty("tokens").GetDouble() > 0);
+        });
+        Assert.Equal(result.Losses[5], rows[5].GetProperty("loss").GetDouble(), 9);
+
+        // keep_last=1 leaves only the final checkpoint; it is a model folder with its tokenizer and new weights
+        Assert.Equal(["checkpoint-40"], Directory.GetDirectories(tmp.File("run")).Select(Path.GetFileName));
+        var loaded = ModelFolder.Load(result.FinalCheckpoint);
+        Assert.True(File.Exists(Path.Combine(result.FinalCheckpoint, "tokenizer.json")));
+        Assert.NotEqual(initial, loaded.Model.Parameters[0].Data.ToArray());
+    }
+
+    [Fact]
+    public void Sft_config_errors_name_the_key()
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => ConfigLoader.Load(null, ["sft.epochs=0"]));
+        Assert.Contains("sft.epochs", ex.Message);
+    }
+}
