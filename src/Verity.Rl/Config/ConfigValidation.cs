@@ -116,7 +116,7 @@ internal static class ConfigValidation
         var t = c.Trainer;
         Check(t.Steps >= 1, "trainer.steps", $"must be ≥ 1, got {t.Steps}", "set e.g. trainer.steps=100");
         Check(t.Threads >= 0, "trainer.threads", $"must be ≥ 0, got {t.Threads}", "use 0 for every core");
-        Check(t.SaveEvery >= 0 && t.KeepLast >= 0 && t.EvalEvery >= 0, "trainer.save_every", "save_every, keep_last and eval_every must be ≥ 0", "use 0 to disable");
+        Check(t.SaveEvery >= 0 && t.KeepLast >= 0 && t.EvalEvery >= 0 && t.CompletionsEvery >= 0, "trainer.save_every", "save_every, keep_last, eval_every and completions_every must be ≥ 0", "use 0 to disable");
         Check(t.LogEvery >= 1, "trainer.log_every", $"must be ≥ 1, got {t.LogEvery}", "use 1");
         Check(!string.IsNullOrWhiteSpace(t.RunDir), "trainer.run_dir", "is empty", "set trainer.run_dir=runs/<name>");
         Check(c.Reward.Count > 0, "reward", "lists no reward function", "add e.g. reward=[{name: math_accuracy, weight: 1.0}]");
