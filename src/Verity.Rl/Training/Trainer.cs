@@ -107,7 +107,6 @@ public static class Trainer
             OptimizerStateFile.Load(Path.Combine(resumed.Path, OptimizerStateFile.FileName), optimizer);
             setup = ControllerStates.Restore(setup, config, resumed.State.ControllerStates, sampler, resumed.Path);
             start = resumed.Step;
-            log.LogInformation("resumed from {Path} at step {Step}", resumed.Path, start);
         }
 
         var ctx = new RlContext
