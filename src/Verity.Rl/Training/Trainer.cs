@@ -60,8 +60,10 @@ public static class Trainer
         Directory.CreateDirectory(runDir);
         WriteAtomically(Path.Combine(runDir, "config.yaml"), ConfigLoader.ToYaml(config));
         if (t.Threads > 0) WorkPool.ThreadCount = t.Threads;
-        if (config.Algorithm.Kl.InReward && config.Algorithm.Kl.Coef > 0)
-            log.LogWarning("algorithm.kl.in_reward: the RL step does not subtract KL from the reward yet; this run trains without KL");
+        if (config.Algorithm.AdvEstimator == "gae")
+            throw new NotSupportedException("config: algorithm.adv_estimator 'gae' needs a critic, which verity train does not train yet. HINT: use an outcome estimator such as grpo, rloo or reinforce_pp");
+        foreach (var key in NotYetApplied(config))
+            log.LogWarning("{Key} is set, but the RL step does not apply it yet; this run trains without it", key);
 
         // 2. models and tokenizer
         string modelPath = config.Model.Path;
@@ -166,6 +168,20 @@ public static class Trainer
         }
         if (start >= t.Steps) log.LogInformation("nothing to do: the checkpoint is at step {Step} of trainer.steps={Steps}", start, t.Steps);
         return new TrainResult(runDir, start, Math.Max(start, t.Steps), last, finalCheckpoint);
+    }
+
+    /// <summary>Config keys that validate but that <see cref="RlStep"/> does not act on yet: said out loud, never silently ignored.</summary>
+    internal static IEnumerable<string> NotYetApplied(RunConfig c)
+    {
+        var a = c.Algorithm;
+        if (a.Kl.InReward && a.Kl.Coef > 0) yield return "algorithm.kl.in_reward";
+        if (a.Daro.Enable) yield return "algorithm.daro.enable";
+        if (a.SampleWeighting is not null) yield return "algorithm.sample_weighting";
+        if (a.Overlong.Filter) yield return "algorithm.overlong.filter";
+        if (a.Overlong.Punish) yield return "algorithm.overlong.punish";
+        if (a.DynamicSampling.Enable && c.Data.GenBatchSize is not null) yield return "data.gen_batch_size (dynamic sampling drops zero-variance groups but does not generate more)";
+        if (c.Rollout.Stop.Count > 0) yield return "rollout.stop";
+        if (c.Trainer.EvalEvery > 0) yield return "trainer.eval_every";
     }
 
     private static void WriteAtomically(string path, string text)
