@@ -83,7 +83,7 @@ public static class Trainer
         var prompts = PromptSet.Load(config.Data, tokenizer);
         if (prompts.Skipped > 0)
             log.LogWarning("skipped {Skipped} prompts longer than data.max_prompt_length={Max} tokens", prompts.Skipped, config.Data.MaxPromptLength);
-        var reward = new TrainingReward(config.Reward);
+        var reward = new TrainingReward(config.Reward, TrainingReward.SettingsFor(config), text => tokenizer.Encode(text, addSpecialTokens: false).Length);
 
         // 4. optimizer, sampler, schedule, checkpoints
         var o = config.Optim;

@@ -10,21 +10,35 @@ namespace Verity.Rl.Training;
 /// </summary>
 public sealed class TrainingReward
 {
+    /// <summary>Rewards that read the response length; only for them is the response re-tokenized.</summary>
+    private static readonly HashSet<string> LengthRewards = ["soft_overlong"];
+
     private readonly RewardMix _mix;
     private readonly double[] _sums;
     private readonly int[] _counts;
 
-    public TrainingReward(IReadOnlyList<RewardEntry> entries, RewardSettings? settings = null)
+    private readonly Func<string, int>? _countTokens;
+
+    /// <summary><paramref name="countTokens"/> gives length rewards (soft_overlong) the response length in tokens; without it they count characters.</summary>
+    public TrainingReward(IReadOnlyList<RewardEntry> entries, RewardSettings? settings = null, Func<string, int>? countTokens = null)
     {
+        _countTokens = entries.Any(e => LengthRewards.Contains(e.Name)) ? countTokens : null;
         _mix = new RewardMix(entries.Select((e, i) => new RewardComponent(e.Name, e.Weight, Create(e.Name, i, settings))).ToList());
         _sums = new double[entries.Count];
         _counts = new int[entries.Count];
     }
 
+    /// <summary>The reward settings of a run: length rewards measure against rollout.max_new_tokens with the overlong buffer.</summary>
+    public static RewardSettings SettingsFor(RunConfig config) => new()
+    {
+        MaxLength = config.Rollout.MaxNewTokens,
+        CacheLength = Math.Clamp(config.Algorithm.Overlong.BufferLen, 1, config.Rollout.MaxNewTokens),
+    };
+
     /// <summary>For <see cref="RlContext.Reward"/>; an empty answer is no reference (math_accuracy is then void).</summary>
     public double? Score(string response, string answer)
     {
-        var breakdown = _mix.Evaluate(new RewardInput(response, answer.Length == 0 ? null : answer));
+        var breakdown = _mix.Evaluate(new RewardInput(response, answer.Length == 0 ? null : answer, _countTokens?.Invoke(response)));
         for (int i = 0; i < breakdown.Parts.Count; i++)
         {
             if (breakdown.Parts[i].Value is not double v) continue;
