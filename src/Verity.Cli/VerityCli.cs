@@ -36,6 +36,7 @@ public static class VerityCli
         yield return GenerateCommand.Create();
         yield return DataCommand.Create();
         yield return ConfigCommand.Create();
+        yield return TrainCommand.Create();
         yield return ReportCommand.Create();
         yield return TokenizeCommand.Create();
         yield return TokenizerCommand.Create();

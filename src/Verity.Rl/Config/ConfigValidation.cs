@@ -119,7 +119,7 @@ internal static class ConfigValidation
         Check(c.Sft.MaxSteps >= 0, "sft.max_steps", $"must be ≥ 0, got {c.Sft.MaxSteps}", "use 0 for no cap");
         Check(c.Sft.MaxLength >= 2, "sft.max_length", $"must be ≥ 2, got {c.Sft.MaxLength}", "use e.g. 2048");
         Check(t.Threads >= 0, "trainer.threads", $"must be ≥ 0, got {t.Threads}", "use 0 for every core");
-        Check(t.SaveEvery >= 0 && t.KeepLast >= 0 && t.EvalEvery >= 0, "trainer.save_every", "save_every, keep_last and eval_every must be ≥ 0", "use 0 to disable");
+        Check(t.SaveEvery >= 0 && t.KeepLast >= 0 && t.EvalEvery >= 0 && t.CompletionsEvery >= 0, "trainer.save_every", "save_every, keep_last, eval_every and completions_every must be ≥ 0", "use 0 to disable");
         Check(t.LogEvery >= 1, "trainer.log_every", $"must be ≥ 1, got {t.LogEvery}", "use 1");
         Check(!string.IsNullOrWhiteSpace(t.RunDir), "trainer.run_dir", "is empty", "set trainer.run_dir=runs/<name>");
         Check(c.Reward.Count > 0, "reward", "lists no reward function", "add e.g. reward=[{name: math_accuracy, weight: 1.0}]");

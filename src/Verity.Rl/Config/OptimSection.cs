@@ -74,4 +74,8 @@ public sealed record TrainerSection
 
     /// <summary>Evaluate data.eval_files every this many steps; 0 disables it.</summary>
     public int EvalEvery { get; init; }
+
+    /// <summary>Write sampled prompts, completions and rewards to completions.jsonl every this many steps (TRL
+    /// log_completions); 0 disables it.</summary>
+    public int CompletionsEvery { get; init; } = 10;
 }

@@ -9,8 +9,9 @@ namespace Verity.Rl.Tracking;
 public sealed record ProgressRow(long Step, long TotalSteps, string? Reward, string? Accuracy, string? Length,
     string? Kl, string? Entropy, string StepTime, string? Eta)
 {
-    // First key present wins: TRL names first, then the names of its reward-function metrics.
-    private static readonly string[] AccuracyKeys = ["accuracy", "rewards/accuracy/mean", "rewards/accuracy_reward/mean"];
+    // First key present wins: TRL names first, then the names of its reward-function metrics, then Verity's
+    // (the RL step's fraction of positive rewards).
+    private static readonly string[] AccuracyKeys = ["accuracy", "rewards/accuracy/mean", "rewards/accuracy_reward/mean", "rewards/math_accuracy/mean", "acc"];
 
     public static ProgressRow From(long step, long totalSteps, IReadOnlyDictionary<string, double> metrics, TimeSpan stepTime, TimeSpan? eta) =>
         new(step, totalSteps,

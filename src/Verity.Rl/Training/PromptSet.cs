@@ -1,0 +1,97 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Verity.Data.Templates;
+using Verity.Hub.Templates;
+using Verity.Hub.Tokenization;
+using Verity.Rl.Config;
+
+namespace Verity.Rl.Training;
+
+/// <summary>
+/// The training prompts of a run: every line of data.train_files read as {prompt_key, answer_key}, the
+/// instruction template applied (boxed / gsm8k / none, or the tokenizer's chat template with the generation
+/// prompt), tokenized once, and prompts longer than data.max_prompt_length tokens skipped (verl's filter).
+/// </summary>
+public sealed class PromptSet
+{
+    private PromptSet(IReadOnlyList<RlPrompt> prompts, IReadOnlyList<string> texts, int skipped)
+    {
+        Prompts = prompts;
+        Texts = texts;
+        Skipped = skipped;
+    }
+
+    public IReadOnlyList<RlPrompt> Prompts { get; }
+
+    /// <summary>The templated prompt text of each prompt (for completions.jsonl).</summary>
+    public IReadOnlyList<string> Texts { get; }
+
+    /// <summary>Prompts left out for being longer than data.max_prompt_length.</summary>
+    public int Skipped { get; }
+
+    public static PromptSet Load(DataSection data, Tokenizer tokenizer)
+    {
+        if (data.TrainFiles.Count == 0)
+            throw new ArgumentException("config: data.train_files lists no file. HINT: set data.train_files=[prompts.jsonl] (JSONL lines like {\"prompt\": \"...\", \"answer\": \"...\"})");
+        Func<string, string> template = data.Template == "chat"
+            ? question => ChatTemplate.Apply(tokenizer, [new ChatMessage("user", question)], addGenerationPrompt: true)
+            : InstructionTemplates.Get(data.Template);
+        // a chat template writes its own special tokens (BOS included) as text
+        bool addSpecialTokens = data.Template != "chat";
+
+        var prompts = new List<RlPrompt>();
+        var texts = new List<string>();
+        int skipped = 0;
+        foreach (var path in data.TrainFiles)
+        {
+            foreach (var (line, row) in ReadRows(path))
+            {
+                string question = Field(row, data.PromptKey, path, line, "data.prompt_key");
+                string answer = Field(row, data.AnswerKey, path, line, "data.answer_key");
+                string text = template(question);
+                int[] ids = tokenizer.Encode(text, addSpecialTokens);
+                if (ids.Length == 0)
+                    throw new InvalidDataException($"{path}:{line}: the prompt encodes to no tokens. HINT: remove the line or give it a non-empty \"{data.PromptKey}\"");
+                if (ids.Length > data.MaxPromptLength) { skipped++; continue; }
+                prompts.Add(new RlPrompt(ids, answer));
+                texts.Add(text);
+            }
+        }
+        if (prompts.Count == 0)
+            throw new InvalidDataException($"{string.Join(", ", data.TrainFiles)}: no usable prompt ({skipped} longer than data.max_prompt_length={data.MaxPromptLength} tokens). HINT: add prompts or raise data.max_prompt_length");
+        return new PromptSet(prompts, texts, skipped);
+    }
+
+    private static IEnumerable<(int Line, JsonObject Row)> ReadRows(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: prompt file not found (data.train_files). HINT: check the path; relative paths start from {Environment.CurrentDirectory}", path);
+        int lineNo = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            JsonNode? node;
+            try { node = JsonNode.Parse(line); }
+            catch (JsonException ex)
+            {
+                throw new InvalidDataException($"{path}:{lineNo}: not valid JSON ({ex.Message.ReplaceLineEndings(" ").Split(". ")[0]}). HINT: each line must be one JSON object such as {{\"prompt\": \"...\", \"answer\": \"...\"}}");
+            }
+            if (node is not JsonObject obj)
+                throw new InvalidDataException($"{path}:{lineNo}: expected a JSON object, found {node?.GetValueKind().ToString() ?? "null"}. HINT: each line must be one JSON object");
+            yield return (lineNo, obj);
+        }
+    }
+
+    private static string Field(JsonObject row, string key, string path, int line, string configKey)
+    {
+        if (!row.TryGetPropertyValue(key, out var node) || node is null)
+            throw new InvalidDataException($"{path}:{line}: missing field \"{key}\". HINT: set {configKey} to the name your file uses (fields here: {string.Join(", ", row.Select(p => p.Key))})");
+        return node.GetValueKind() switch
+        {
+            JsonValueKind.String => node.GetValue<string>(),
+            JsonValueKind.Number => node.ToJsonString(),
+            var kind => throw new InvalidDataException($"{path}:{line}: field \"{key}\" must be a string or a number, found {kind}. HINT: write it as a JSON string"),
+        };
+    }
+}
