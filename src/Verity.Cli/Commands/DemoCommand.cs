@@ -15,8 +15,8 @@ internal static class DemoCommand
         var runDir = new Option<string>("--run-dir") { Description = "Where the run goes (model/, metrics.jsonl, summary.json).", DefaultValueFactory = _ => "runs/demo" };
         var seed = new Option<int>("--seed") { Description = "Seed of everything (data, init, sampling).", DefaultValueFactory = _ => 1 };
         var quick = new Option<bool>("--quick") { Description = "The CI-sized protocol: fewer SFT and RL steps, smaller held-out set." };
-        var sftSteps = new Option<int?>("--sft-steps") { Description = "SFT optimizer steps. [default: 2000, quick 1000]" };
-        var rlSteps = new Option<int?>("--rl-steps") { Description = "GRPO steps. [default: 600, quick 150]" };
+        var sftSteps = new Option<int?>("--sft-steps") { Description = "SFT optimizer steps. [default: 2000, quick 1500]" };
+        var rlSteps = new Option<int?>("--rl-steps") { Description = "GRPO steps. [default: 600, quick 250]" };
         var rlLr = new Option<double?>("--rl-lr") { Description = "GRPO learning rate. [default: 1e-4]" };
         var command = new Command("demo", "Run the embedded end-to-end demo: noisy-teacher SFT, then GRPO, on a tiny model made on the spot (no download).");
         command.Options.Add(runDir);
