@@ -9,7 +9,8 @@ namespace Verity.Engine.Generation;
 /// finished sequence's slot is given to the next pending sample (continuous batching) within the caps on
 /// concurrent sequences and KV memory. Every sample draws from its own seeded stream
 /// (request seed, sample index), and every row of the model's forward depends only on its own
-/// sequence, so a sample's output does not depend on what else was in the batch.
+/// sequence (up to float32 rounding: GEMM paths for different row counts sum in different orders), so a
+/// sample's tokens do not depend on what else was in the batch.
 /// A request that is invalid gets an error in its result; the others still run.
 /// </summary>
 public sealed class Generator

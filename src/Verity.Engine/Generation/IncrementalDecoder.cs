@@ -14,7 +14,7 @@ internal readonly record struct DecodeRow(SequenceCache Cache, int Token, int Po
 /// one token per active sequence, so every weight matrix is streamed once per step for all of them.
 /// Uses the same ops as <see cref="TransformerModel"/> (same math, same order within a row), so the
 /// log-probs agree with the training forward to float32 rounding. Every row's result depends only on
-/// its own sequence, whatever else is in the call.
+/// its own sequence, whatever else is in the call (to float32 rounding).
 /// </summary>
 internal sealed class IncrementalDecoder
 {

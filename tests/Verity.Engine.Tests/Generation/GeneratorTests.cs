@@ -185,7 +185,8 @@ public class GeneratorTests
                 var y = b.Requests[r].Samples[j];
                 Assert.Equal(x.CompletionIds, y.CompletionIds);
                 Assert.Equal(x.Finish, y.Finish);
-                for (int k = 0; k < x.PolicyLogProbs.Length; k++) Assert.Equal(x.PolicyLogProbs[k], y.PolicyLogProbs[k], 5);
+                // The same tokens; log-probs to float32 rounding (GEMM paths for different row counts sum in different orders).
+                for (int k = 0; k < x.PolicyLogProbs.Length; k++) Assert.True(Math.Abs(x.PolicyLogProbs[k] - y.PolicyLogProbs[k]) < 1e-5, $"sample {r}/{j} token {k}");
             }
         }
     }
