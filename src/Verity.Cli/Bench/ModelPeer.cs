@@ -9,7 +9,8 @@ namespace Verity.Cli.Bench;
 /// Shared plumbing of the model-level families: timing a heavy step, and running a PyTorch peer script
 /// (bench/peer_model.py, bench/peer_decode.py) with the same thread count and OpenBLAS set-up as the sgemm
 /// peer (the distribution OpenBLAS on LD_LIBRARY_PATH with its AVX-512 kernels forced, since torch's
-/// "generic" BLAS is whatever libblas.so.3 resolves to, by default the netlib reference BLAS).
+/// "generic" BLAS is whatever libblas.so.3 resolves to, by default the netlib reference BLAS), and with
+/// OMP_WAIT_POLICY=PASSIVE, which was faster for torch on this shared machine.
 /// </summary>
 internal static class ModelPeer
 {
@@ -45,6 +46,9 @@ internal static class ModelPeer
         {
             ["OPENBLAS_NUM_THREADS"] = threads, ["OMP_NUM_THREADS"] = threads, ["MKL_NUM_THREADS"] = threads,
             ["OPENBLAS_CORETYPE"] = "SkylakeX", ["VERITY_PEER_THREADS"] = threads,
+            // torch's OpenMP workers spin-wait by default; on a shared, oversubscribed machine that made the
+            // peer's decode 5× slower (10 vs 52 tokens/s measured here), so let them sleep.
+            ["OMP_WAIT_POLICY"] = "PASSIVE",
         };
         if (PythonPeer.OpenBlasDir() is { } dir)
             env["LD_LIBRARY_PATH"] = dir + (Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") is { Length: > 0 } old ? ":" + old : "");
