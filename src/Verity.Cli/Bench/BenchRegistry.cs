@@ -6,19 +6,26 @@ internal static class BenchRegistry
     public static readonly IReadOnlyList<IBenchmarkFamily> Families =
     [
         new SgemmBenchmark(),
+        new ForwardBenchmark(),
+        new TrainStepBenchmark(),
+        new DecodeBenchmark(),
+        new TrainMemoryBenchmark(),
     ];
 
     /// <summary>
-    /// The cases whose "family/shape" contains <paramref name="filter"/> (case-insensitive); all when null.
+    /// The cases whose "family/shape" contains <paramref name="filter"/> (case-insensitive), or any of its
+    /// comma-separated parts (e.g. "forward,decode"); all when null. A part that is exactly a family name selects
+    /// that family only (so "decode" does not also pick sgemm's "…decode1" shapes).
     /// A filter matching nothing is an error that lists the known names.
     /// </summary>
     public static IReadOnlyList<(IBenchmarkFamily Family, IReadOnlyList<BenchCase> Cases)> Select(string? filter, bool quick)
     {
+        var parts = filter?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var selected = new List<(IBenchmarkFamily, IReadOnlyList<BenchCase>)>();
         foreach (var family in Families)
         {
             var cases = family.Cases(quick)
-                .Where(c => filter is null || c.Key.Contains(filter, StringComparison.OrdinalIgnoreCase))
+                .Where(c => parts is null || parts.Any(p => Matches(family, c, p)))
                 .ToList();
             if (cases.Count > 0) selected.Add((family, cases));
         }
@@ -30,4 +37,9 @@ internal static class BenchRegistry
         }
         return selected;
     }
+
+    private static bool Matches(IBenchmarkFamily family, BenchCase c, string part)
+        => Families.Any(f => f.Name.Equals(part, StringComparison.OrdinalIgnoreCase))
+            ? family.Name.Equals(part, StringComparison.OrdinalIgnoreCase)
+            : c.Key.Contains(part, StringComparison.OrdinalIgnoreCase);
 }

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Verity.Engine.Generation;
+using Verity.Engine.Model;
+
+namespace Verity.Cli.Bench;
+
+/// <summary>
+/// Generated tokens/s of the <see cref="Generator"/> (KV cache, continuous batching) for 1, 16 and 64
+/// concurrent sequences, each with its own 64-token random prompt, sampling 256 new tokens at temperature 1
+/// (32 with --quick; no stop token, so every sequence runs to the limit), prefill included in the time; against
+/// a plain PyTorch KV-cache sampler. The single-sequence row also gives the memory-bandwidth bound:
+/// weight bytes / measured read bandwidth, and the fraction of it reached.
+/// </summary>
+internal sealed class DecodeBenchmark : IBenchmarkFamily
+{
+    public string Name => "decode";
+
+    public const int PromptTokens = 64;
+
+    private sealed record Spec(ModelShapes.Shape Model, int Sequences, int NewTokens);
+
+    static readonly int[] Concurrency = [1, 16, 64];
+
+    public IReadOnlyList<BenchCase> Cases(bool quick)
+    {
+        int newTokens = ModelShapes.Tiny ? 8 : quick ? 32 : 256;
+        return ModelShapes.For(quick, batch: 1, seq: PromptTokens)
+            .SelectMany(s => Concurrency.Select(n => new BenchCase(Name, $"{s.Name}.x{n}", new Spec(s, n, newTokens))))
+            .ToList();
+    }
+
+    public IReadOnlyList<BenchRow> Run(IReadOnlyList<BenchCase> cases, BenchSettings settings)
+    {
+        double? bandwidth = null;
+        var rows = new List<BenchRow>();
+        foreach (var group in cases.GroupBy(c => ((Spec)c.Spec).Model.Name))
+        {
+            var shape = ((Spec)group.First().Spec).Model;
+            var model = ModelShapes.Build(shape.Config);
+            long weightBytes = ModelShapes.WeightBytes(model);
+            foreach (var c in group)
+            {
+                var spec = (Spec)c.Spec;
+                double verity = spec.Sequences * spec.NewTokens / Measure(model, spec, settings);
+                settings.Log.WriteLine($"bench decode {c.Shape}: verity {verity:0.0} tokens/s");
+                var extra = new Dictionary<string, object>
+                {
+                    ["layers"] = shape.Config.NumLayers, ["sequences"] = spec.Sequences, ["prompt_tokens"] = PromptTokens,
+                    ["new_tokens"] = spec.NewTokens, ["weight_bytes"] = weightBytes,
+                };
+                string detail = $"L{shape.Config.NumLayers} {spec.Sequences} seq × {spec.NewTokens} new, prompt {PromptTokens}";
+                if (spec.Sequences == 1)
+                {
+                    bandwidth ??= ReadBandwidth.GigabytesPerSecond();
+                    double bound = bandwidth.Value * 1e9 / weightBytes;
+                    extra["read_gb_per_s"] = Math.Round(bandwidth.Value, 2);
+                    extra["bound_tokens_per_s"] = Math.Round(bound, 2);
+                    extra["fraction_of_bound"] = Math.Round(verity / bound, 3);
+                    detail += $"; bound {ModelShapes.Inv(bound)} tok/s ({ModelShapes.Inv(weightBytes / 1e9, "0.00")} GB / {ModelShapes.Inv(bandwidth.Value)} GB/s), reached {ModelShapes.Inv(100 * verity / bound, "0")}%";
+                    settings.Log.WriteLine($"bench decode {c.Shape}: {detail}");
+                }
+                var payload = new { model = shape.PeerJson, sequences = spec.Sequences, prompt = PromptTokens, new_tokens = spec.NewTokens };
+                var (result, problem) = ModelPeer.Run("peer_decode.py", payload, settings);
+                var (peer, peerName) = ModelPeer.Read(result, problem, "tokens_per_s", extra);
+                settings.Log.WriteLine($"bench decode {c.Shape}: peer {(peer is { } p ? ModelShapes.Inv(p) : "n/a")} tokens/s");
+                rows.Add(new BenchRow(Name, shape.Name, spec.Sequences, spec.NewTokens, settings.Threads, "tokens/s", verity, peer, peerName, detail, extra));
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>Best wall seconds of one full generation, after a short warm-up generation.</summary>
+    static double Measure(TransformerModel model, Spec spec, BenchSettings settings)
+    {
+        var rng = new Random(3);
+        var prompts = Enumerable.Range(0, spec.Sequences)
+            .Select(_ => Enumerable.Range(0, PromptTokens).Select(_ => rng.Next(model.Config.VocabSize)).ToArray())
+            .ToArray();
+        GenerationRequest[] Requests(int newTokens) => prompts
+            .Select((p, i) => new GenerationRequest(p, new SamplingParams { Temperature = 1f, MaxNewTokens = newTokens, Seed = (ulong)i }))
+            .ToArray();
+        var generator = new Generator(model, new GeneratorOptions { MaxConcurrentSequences = spec.Sequences, MaxKvBytes = 16L << 30 });
+        generator.Generate(Requests(Math.Min(spec.NewTokens, 4)));
+        var requests = Requests(spec.NewTokens);
+        double best = double.MaxValue;
+        var total = Stopwatch.StartNew();
+        for (int r = 0; r < settings.Repetitions; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            var result = generator.Generate(requests);
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            if (result.Stats.GeneratedTokens != (long)spec.Sequences * spec.NewTokens)
+                throw new InvalidOperationException($"decode bench: generated {result.Stats.GeneratedTokens} tokens, expected {spec.Sequences * spec.NewTokens}; a request failed: {result.Requests.FirstOrDefault(q => !q.Ok)?.Error}");
+            if (total.Elapsed > settings.Budget) break;
+        }
+        return best;
+    }
+}

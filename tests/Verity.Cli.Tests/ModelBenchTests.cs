@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Verity.Cli.Bench;
+
+namespace Verity.Cli.Tests;
+
+public class ModelBenchTests
+{
+    [Fact]
+    public void Forward_row_runs_the_model_on_the_tiny_shape_and_is_written_as_json()
+    {
+        // Given the toy shape (VERITY_BENCH_TINY) and no peer
+        var file = Path.Combine(Path.GetTempPath(), $"verity-bench-forward-{Guid.NewGuid():N}.json");
+        Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", "1");
+        try
+        {
+            // When
+            var (code, output, err) = CliRunner.Run("bench", "--quick", "--filter", "forward", "--no-peer", "--threads", "1", "--json", file);
+
+            // Then one forward row, in tokens/s at the shape's batch and sequence length
+            Assert.True(code == 0, err);
+            Assert.Contains("| forward ", output);
+            using var doc = JsonDocument.Parse(File.ReadAllText(file));
+            var row = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
+            Assert.Equal("forward", row.GetProperty("benchmark").GetString());
+            Assert.Equal("tiny-L1", row.GetProperty("shape").GetString());
+            Assert.Equal(2, row.GetProperty("batch").GetInt32());
+            Assert.Equal(16, row.GetProperty("seq").GetInt32());
+            Assert.Equal("tokens/s", row.GetProperty("unit").GetString());
+            Assert.True(row.GetProperty("verity").GetDouble() > 0);
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("peer").ValueKind);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", null);
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Filter_parts_that_name_a_family_select_only_that_family()
+    {
+        // "decode" is a family name, so sgemm's "qwen2.5-0.5b.mlp_up.decode1" must not come along
+        var selected = BenchRegistry.Select("decode,train_memory", quick: true);
+        Assert.Equal(["decode", "train_memory"], selected.Select(s => s.Family.Name).ToArray());
+
+        // a part that is not a family name still matches keys by substring, across families
+        var bySubstring = BenchRegistry.Select("square512,forward", quick: true);
+        Assert.Equal(["sgemm", "forward"], bySubstring.Select(s => s.Family.Name).ToArray());
+        Assert.Equal("square512", Assert.Single(bySubstring[0].Cases).Shape);
+    }
+}
