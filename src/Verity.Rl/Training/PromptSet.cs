@@ -66,21 +66,7 @@ public sealed class PromptSet
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: prompt file not found (data.train_files). HINT: check the path; relative paths start from {Environment.CurrentDirectory}", path);
-        int lineNo = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            JsonNode? node;
-            try { node = JsonNode.Parse(line); }
-            catch (JsonException ex)
-            {
-                throw new InvalidDataException($"{path}:{lineNo}: not valid JSON ({ex.Message.ReplaceLineEndings(" ").Split(". ")[0]}). HINT: each line must be one JSON object such as {{\"prompt\": \"...\", \"answer\": \"...\"}}");
-            }
-            if (node is not JsonObject obj)
-                throw new InvalidDataException($"{path}:{lineNo}: expected a JSON object, found {node?.GetValueKind().ToString() ?? "null"}. HINT: each line must be one JSON object");
-            yield return (lineNo, obj);
-        }
+        return Verity.Data.Records.JsonlFile.Read(path);
     }
 
     private static string Field(JsonObject row, string key, string path, int line, string configKey)
