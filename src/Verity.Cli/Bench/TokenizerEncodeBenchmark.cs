@@ -63,6 +63,7 @@ internal sealed class TokenizerEncodeBenchmark : IBenchmarkFamily
             if (problem is not null)
             {
                 extra["peer_problem"] = problem;
+                detail += $"; peer n/a: {problem}";
                 settings.Log.WriteLine($"bench tokenizer peer: n/a: {problem}");
             }
             extra["tokens_per_s"] = Math.Round(verity.TokensPerSecond, 0);
