@@ -10,6 +10,7 @@ internal static class BenchRegistry
         new TrainStepBenchmark(),
         new DecodeBenchmark(),
         new TrainMemoryBenchmark(),
+        new TokenizerEncodeBenchmark(),
     ];
 
     /// <summary>

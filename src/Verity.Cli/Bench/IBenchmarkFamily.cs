@@ -19,7 +19,7 @@ internal sealed record BenchCase(string Family, string Shape, object Spec)
 }
 
 /// <summary>
-/// A family of benchmark rows (sgemm, forward, train_step, decode). To add one: implement this,
+/// A family of benchmark rows (sgemm, forward, train_step, decode, tokenizer). To add one: implement this,
 /// then add it to <see cref="BenchRegistry.Families"/>.
 /// </summary>
 internal interface IBenchmarkFamily
