@@ -26,7 +26,7 @@ internal sealed class ForwardBenchmark : IBenchmarkFamily
                 verity = shape.Batch * shape.Seq / seconds;
             }
             settings.Log.WriteLine($"bench forward {c.Shape}: verity {verity:0.0} tokens/s");
-            GC.Collect();
+            ModelPeer.ReleaseMemory();
             var (result, problem) = ModelPeer.Run("peer_model.py", new { mode = "forward", model = shape.PeerJson }, settings);
             var extra = new Dictionary<string, object> { ["layers"] = shape.Config.NumLayers };
             var (peer, peerName) = ModelPeer.Read(result, problem, "tokens_per_s", extra);

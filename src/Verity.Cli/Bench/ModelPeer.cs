@@ -37,6 +37,13 @@ internal static class ModelPeer
         return best;
     }
 
+    /// <summary>
+    /// Returns the finished Verity model's memory to the OS before the peer starts: a plain collection keeps the
+    /// freed regions committed, and Qwen2.5-0.5B's ~10 GB training state plus the peer's ~14 GB exceeded the
+    /// 24 GB machine (the peer was OOM-killed).
+    /// </summary>
+    public static void ReleaseMemory() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
     /// <summary>Runs <paramref name="script"/> on one JSON case; the parsed result, or null and why not.</summary>
     public static (JsonElement? Result, string? Problem) Run(string script, object payload, BenchSettings settings)
     {

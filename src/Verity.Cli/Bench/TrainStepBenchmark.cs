@@ -28,7 +28,7 @@ internal sealed class TrainStepBenchmark : IBenchmarkFamily
                 verity = shape.Batch * shape.Seq / ModelPeer.BestSeconds(step, settings);
             }
             settings.Log.WriteLine($"bench train_step {c.Shape}: verity {verity:0.0} tokens/s");
-            GC.Collect();
+            ModelPeer.ReleaseMemory();
             var (result, problem) = ModelPeer.Run("peer_model.py", new { mode = "train_step", model = shape.PeerJson }, settings);
             var extra = new Dictionary<string, object> { ["layers"] = shape.Config.NumLayers };
             var (peer, peerName) = ModelPeer.Read(result, problem, "tokens_per_s", extra);
