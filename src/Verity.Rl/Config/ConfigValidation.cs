@@ -121,6 +121,8 @@ internal static class ConfigValidation
         Check(t.Threads >= 0, "trainer.threads", $"must be ≥ 0, got {t.Threads}", "use 0 for every core");
         Check(t.SaveEvery >= 0 && t.KeepLast >= 0 && t.EvalEvery >= 0 && t.CompletionsEvery >= 0, "trainer.save_every", "save_every, keep_last, eval_every and completions_every must be ≥ 0", "use 0 to disable");
         Check(t.LogEvery >= 1, "trainer.log_every", $"must be ≥ 1, got {t.LogEvery}", "use 1");
+        Check(t.CriticWarmup >= 0 && (t.CriticWarmup == 0 || a.AdvEstimator == "gae"), "trainer.critic_warmup",
+            $"is {t.CriticWarmup}, but it must be ≥ 0 and only applies with a critic (adv_estimator gae, got {a.AdvEstimator})", "use 0, or set algorithm.adv_estimator=gae");
         Check(!string.IsNullOrWhiteSpace(t.RunDir), "trainer.run_dir", "is empty", "set trainer.run_dir=runs/<name>");
         Check(c.Reward.Count > 0, "reward", "lists no reward function", "add e.g. reward=[{name: math_accuracy, weight: 1.0}]");
         for (int i = 0; i < c.Reward.Count; i++)

@@ -30,6 +30,9 @@ public sealed class RlContext
 
     public required AdamW Optimizer { get; init; }
 
+    /// <summary>Value model for adv_estimator gae (see <see cref="CriticStep"/>); null for outcome estimators.</summary>
+    public Critic? Critic { get; init; }
+
     public required Generator Generator { get; init; }
 
     /// <summary>Token ids → text for the reward (the engine knows only ids; rewards know only text).</summary>
@@ -121,13 +124,26 @@ public static class RlStep
         int B = batch.B, T = batch.T;
         var advantages = new double[B * T];
         var returns = new double[B * T];
+        double[]? values = ctx.Critic is { } valueModel ? CriticStep.Values(valueModel, train, T, Math.Max(1, cfg.Optim.MicroBatch)) : null; // critic: pre-update V(s_t)
         setup.Advantage(new AdvantageBatch
         {
             Rewards = train.Select(s => s.Reward!.Value).ToArray(),
             Groups = train.Select(s => s.Group).ToArray(),
             Mask = batch.Mask,
             Tokens = T,
+            Values = values,
         }, setup.AdvantageOptions, advantages, returns);
+
+        // 4b. critic (gae): value-loss updates on the returns; during trainer.critic_warmup the actor waits
+        if (ctx.Critic is { } critic)
+        {
+            CriticStep.Update(critic, train, T, batch.Mask, values!, returns, cfg, setup, metrics);
+            if (critic.FreezesActor(step))
+            {
+                metrics["time/train"] = clock.Elapsed.TotalSeconds;
+                return new RlStepResult(metrics, samples);
+            }
+        }
 
         // 5. old log-probs (only when the policy moves within the step) and reference log-probs (KL loss)
         int micro = Math.Max(1, cfg.Optim.MicroBatch);

@@ -39,7 +39,7 @@ public sealed record TrainOptions
 public sealed record TrainResult(string RunDir, long ResumedFrom, long LastStep, IReadOnlyDictionary<string, double> LastMetrics, string? FinalCheckpoint);
 
 /// <summary>
-/// <c>verity train</c>, top to bottom: config → policy, tokenizer and reference → prompts → reward → optimizer,
+/// <c>verity train</c>, top to bottom: config → policy, tokenizer, reference and critic → prompts → reward → optimizer,
 /// sampler and schedule → resume → per step: prompts → <see cref="RlStep"/> → controllers → metrics, completions
 /// → checkpoint every trainer.save_every steps and at the end. Same seed and threads ⇒ the same run, also
 /// across a kill and <c>--resume auto</c>: every random stream is a function of (seed, step) or lives in the checkpoint.
@@ -60,8 +60,6 @@ public static class Trainer
         Directory.CreateDirectory(runDir);
         WriteAtomically(Path.Combine(runDir, "config.yaml"), ConfigLoader.ToYaml(config));
         if (t.Threads > 0) WorkPool.ThreadCount = t.Threads;
-        if (config.Algorithm.AdvEstimator == "gae")
-            throw new NotSupportedException("config: algorithm.adv_estimator 'gae' needs a critic, which verity train does not train yet. HINT: use an outcome estimator such as grpo, rloo or reinforce_pp");
         foreach (var key in NotYetApplied(config))
             log.LogWarning("{Key} is set, but the RL step does not apply it yet; this run trains without it", key);
 
@@ -77,6 +75,7 @@ public static class Trainer
             throw new InvalidDataException($"{modelPath}: the model has {policy.Model.Config.VocabSize} token embeddings but the tokenizer {tokenizer.VocabSize} tokens. HINT: make the model with --vocab ≥ {tokenizer.VocabSize}");
         bool klLoss = !config.Algorithm.Kl.InReward && config.Algorithm.Kl.Coef > 0;
         var reference = klLoss ? ModelFolder.Load(config.Model.ReferencePath ?? modelPath).Model : null;
+        var critic = config.Algorithm.AdvEstimator == "gae" ? Critic.Create(config, policy, tokenizer.VocabSize) : null; // PPO value model
         int[] stopIds = policy.Generation?.EosTokenIds is { Count: > 0 } gen ? [.. gen] : [.. tokenizer.EosTokenIds];
 
         // 3. prompts and reward
@@ -107,6 +106,7 @@ public static class Trainer
         {
             ModelFolder.LoadWeights(resumed.Path, policy.Config, policy.Model.Parameters);
             OptimizerStateFile.Load(Path.Combine(resumed.Path, OptimizerStateFile.FileName), optimizer);
+            critic?.Restore(resumed.Path);
             setup = ControllerStates.Restore(setup, config, resumed.State.ControllerStates, sampler, resumed.Path);
             start = resumed.Step;
         }
@@ -116,6 +116,7 @@ public static class Trainer
             Policy = policy.Model,
             Reference = reference,
             Optimizer = optimizer,
+            Critic = critic,
             Generator = new Generator(policy.Model, new GeneratorOptions { DefaultStopTokenIds = stopIds }),
             // ids of padded embedding rows (model vocab > tokenizer vocab) decode to nothing, as in HF tokenizers
             Decode = ids => tokenizer.Decode(ids.Where(id => id < tokenizer.VocabSize).ToArray(), skipSpecialTokens: true),
@@ -132,6 +133,7 @@ public static class Trainer
                 DType = StorageDType.F32, Generation = policy.Generation, TokenizerSource = modelPath,
             });
             OptimizerStateFile.Save(Path.Combine(dir, OptimizerStateFile.FileName), optimizer);
+            critic?.Save(Path.Combine(dir, Critic.FolderName));
         }
 
         // 6. the steps
