@@ -73,7 +73,7 @@ public sealed record TrainerSection
     public int LogEvery { get; init; } = 1;
 
     /// <summary>Steps at the start that train only the critic (adv_estimator gae; the actor updates from step
-    /// critic_warmup + 1 on). verl trainer.critic_warmup, whose check updates the actor one step earlier.</summary>
+    /// critic_warmup + 1 on). OpenRLHF freezing_actor_steps; verl trainer.critic_warmup starts the actor one step earlier.</summary>
     public int CriticWarmup { get; init; }
 
     /// <summary>Evaluate data.eval_files every this many steps; 0 disables it.</summary>

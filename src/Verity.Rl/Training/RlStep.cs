@@ -55,7 +55,8 @@ public sealed record RlSample(int Group, int[] PromptIds, int[] ResponseIds, flo
 public sealed record RlStepResult(IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<RlSample> Samples);
 
 /// <summary>
-/// One GRPO-family step, top to bottom: rollout → reward → group statistics and filters → advantages →
+/// One GRPO-family step, top to bottom: rollout → reward → group statistics and filters → advantages (with a
+/// critic: its values, GAE, then its own update in <see cref="CriticStep"/>) →
 /// (old / reference log-probs) → mini-batch updates → metrics. Strictly on-policy by default
 /// (ppo_epochs = 1, one mini-batch): the old log-probs are then the current ones and the ratio is 1.
 /// </summary>
