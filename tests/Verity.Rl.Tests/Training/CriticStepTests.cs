@@ -161,7 +161,7 @@ public class CriticStepTests
     }
 
     [Fact]
-    public void A_critic_path_without_a_value_head_is_a_one_line_error_naming_the_fix()
+    public void A_critic_path_without_a_value_head_or_a_checkpoint_without_a_critic_is_a_one_line_error_naming_the_fix()
     {
         using var dir = new TempDir();
         var policy = Policy();
@@ -171,6 +171,9 @@ public class CriticStepTests
         Assert.Contains("score.weight", ex.Message);
         Assert.Contains("HINT", ex.Message);
         Assert.DoesNotContain('\n', ex.Message);
+        var notCritic = Assert.Throws<InvalidDataException>(() => Critic.Create(Config(), policy, 20).Restore(dir.Path));
+        Assert.Contains("critic/", notCritic.Message);
+        Assert.Contains("--resume none", notCritic.Message);
         var missing = Assert.Throws<DirectoryNotFoundException>(() => Critic.Create(Config() with { Model = new ModelSection { CriticPath = dir.File("nope") } }, policy, 20));
         Assert.Contains("model.critic_path", missing.Message);
     }
