@@ -89,8 +89,9 @@ public sealed record KlSection
 
     /// <summary>Put −β·kl(log π_old − log π_ref) into the token rewards before the advantage estimator (classic PPO,
     /// REINFORCE++; verl apply_kl_penalty) instead of a KL loss term; logged as kl (mean per-token KL) and kl_coef
-    /// (β). Needs an estimator that reads token rewards: reinforce_pp or reinforce_pp_baseline (REINFORCE++ paper:
-    /// k1, β 0.01). Default false.</summary>
+    /// (β). Token-level estimators (reinforce_pp, reinforce_pp_baseline) take the per-token penalties; outcome
+    /// estimators (grpo, rloo, ...) see R − β·Σ_t kl_t per sequence (TRL RLOO). REINFORCE++ paper: k1, β 0.01.
+    /// Default false (a KL loss when coef &gt; 0).</summary>
     public bool InReward { get; init; }
 
     /// <summary>Adapt β toward target (Ziegler et al. 2019): β ← β·(1 + clip(KL/target − 1, ±0.2)·n/horizon).

@@ -8,15 +8,9 @@ namespace Verity.Rl.Config;
 /// </summary>
 internal static class ShapingValidation
 {
-    /// <summary>Estimators that only read the outcome reward: token rewards (KL in the reward) would be ignored.</summary>
-    private static readonly HashSet<string> OutcomeOnly = ["grpo", "dr_grpo", "lite_ppo", "rloo"];
-
     public static void Validate(RunConfig c)
     {
         var a = c.Algorithm;
-        Check(!(a.Kl.InReward && a.Kl.Coef > 0 && OutcomeOnly.Contains(a.AdvEstimator)), "algorithm.kl.in_reward",
-            $"puts −β·KL into token rewards, but adv_estimator '{a.AdvEstimator}' reads only the outcome reward and would ignore it",
-            "use adv_estimator=reinforce_pp or reinforce_pp_baseline, or set algorithm.kl.in_reward=false for a KL loss term");
         Check(a.SampleWeighting is null || !a.Daro.Enable, "algorithm.sample_weighting",
             $"('{a.SampleWeighting}') and algorithm.daro.enable both set the per-sample weight", "keep one: DARO learns its weights, sample_weighting fixes them");
         Check(a.SampleWeighting is null || c.Rollout.N >= 2, "algorithm.sample_weighting",

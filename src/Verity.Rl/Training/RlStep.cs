@@ -149,10 +149,11 @@ public static class RlStep
         // 6. advantages (with −β·KL in the token rewards when configured) and per-sample weights
         var rewards = train.Select(s => s.Reward!.Value).ToArray();
         var groups = train.Select(s => s.Group).ToArray();
-        double[]? tokenRewards = klInReward ? KlRewardPenalty.Apply(setup, old!, reference!, batch.Mask, B, metrics) : null;
+        var (shaped, tokenRewards) = klInReward
+            ? KlRewardPenalty.Apply(setup, cfg.Algorithm.AdvEstimator, rewards, old!, reference!, batch.Mask, T, metrics) : (rewards, null);
         var advantages = new double[B * T];
         var returns = new double[B * T];
-        setup.Advantage(new AdvantageBatch { Rewards = rewards, Groups = groups, Mask = batch.Mask, Tokens = T, TokenRewards = tokenRewards },
+        setup.Advantage(new AdvantageBatch { Rewards = shaped, Groups = groups, Mask = batch.Mask, Tokens = T, TokenRewards = tokenRewards },
             setup.AdvantageOptions, advantages, returns);
         var weights = SampleWeights.For(setup, cfg, rewards, groups, batch.Mask, T);
 
