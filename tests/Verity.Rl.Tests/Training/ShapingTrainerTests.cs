@@ -63,12 +63,16 @@ public class ShapingTrainerTests
         Train(dir.Path, yaml, null, "trainer.completions_every=1", "trainer.run_dir=" + dir.File("plain"));
         Train(dir.Path, yaml, null, "trainer.completions_every=1", "trainer.run_dir=" + dir.File("stopped"), "rollout.stop=[\"3\", \"5\"]");
 
-        static List<JsonNode> Completions(string run) => File.ReadAllLines(Path.Combine(run, "completions.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
-        var plain = Completions(dir.File("plain"));
-        var stopped = Completions(dir.File("stopped"));
-        Assert.Contains(plain, c => ((string)c["completion"]!).Contains('3') || ((string)c["completion"]!).Contains('5'));
-        Assert.All(stopped, c => Assert.False(((string)c["completion"]!).Contains('3') || ((string)c["completion"]!).Contains('5'), (string)c["completion"]!));
-        Assert.Contains(stopped, c => (string)c["finish"]! == "Stop" && ((string)c["completion"]!).Length == 0);
+        // step 1 samples the same tokens up to the stop (same model and seeds): the stopped text is the plain text cut
+        // before the first stop string, and the rollouts are shorter because they end on the stop string's token
+        static List<string> Completions(string run, int step) => File.ReadAllLines(Path.Combine(run, "completions.jsonl"))
+            .Select(l => JsonNode.Parse(l)!).Where(c => (int)c["step"]! == step).Select(c => (string)c["completion"]!).ToList();
+        var plain = Completions(dir.File("plain"), 1);
+        var stopped = Completions(dir.File("stopped"), 1);
+        Assert.Contains(plain, c => c.IndexOfAny(['3', '5']) >= 0);
+        Assert.Equal(plain.Select(c => c.IndexOfAny(['3', '5']) is var i && i >= 0 ? c[..i] : c), stopped);
+        Assert.All(Completions(dir.File("stopped"), 2), c => Assert.True(c.IndexOfAny(['3', '5']) < 0, c));
+        Assert.True((double)TrainerTests.Rows(dir.File("stopped"))[0]["completions/mean_length"]! < (double)TrainerTests.Rows(dir.File("plain"))[0]["completions/mean_length"]!);
     }
 
     [Fact]
