@@ -1,4 +1,5 @@
 using Verity.Engine.Generation;
+using Verity.Hub.Tokenization;
 using Verity.Rl.Config;
 
 namespace Verity.Rl.Training;
@@ -28,6 +29,22 @@ public sealed class PeriodicEval
         _prompts = prompts;
         _ctx = ctx;
         _reward = reward;
+    }
+
+    /// <summary>
+    /// The evaluator of a run, or null when trainer.eval_every is 0: data.eval_files loaded like the training prompts
+    /// (same template and length filter), scored by a reward of its own built from the same config.
+    /// </summary>
+    public static PeriodicEval? Create(RlContext ctx, Tokenizer tokenizer)
+    {
+        var config = ctx.Config;
+        if (config.Trainer.EvalEvery == 0) return null;
+        foreach (var file in config.Data.EvalFiles)
+            if (!File.Exists(file))
+                throw new FileNotFoundException($"{file}: eval file not found (data.eval_files). HINT: check the path, or set trainer.eval_every=0", file);
+        var prompts = PromptSet.Load(config.Data with { TrainFiles = config.Data.EvalFiles }, tokenizer).Prompts;
+        var reward = new TrainingReward(config.Reward, TrainingReward.SettingsFor(config), text => tokenizer.Encode(text, addSpecialTokens: false).Length);
+        return new PeriodicEval(prompts, ctx, reward.Score);
     }
 
     /// <summary>Whether trainer.eval_every asks for an evaluation after this step (always after the last one).</summary>

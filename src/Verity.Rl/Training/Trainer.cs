@@ -126,10 +126,7 @@ public static class Trainer
             StopTokenIds = stopIds,
             StopCriterion = stops.Criterion,
         };
-        var evaluator = t.EvalEvery > 0
-            ? new PeriodicEval(PromptSet.Load(config.Data with { TrainFiles = config.Data.EvalFiles }, tokenizer).Prompts, ctx,
-                new TrainingReward(config.Reward, TrainingReward.SettingsFor(config), text => tokenizer.Encode(text, addSpecialTokens: false).Length).Score)
-            : null;
+        var evaluator = PeriodicEval.Create(ctx, tokenizer);
 
         void WritePayload(string dir)
         {
@@ -157,7 +154,7 @@ public static class Trainer
                 reward.TakeMeans(metrics);
                 if (metrics.TryGetValue("entropy", out double entropy)) setup.EntropyController.Update(entropy);
                 metrics["epoch"] = sampler.Epoch + sampler.Cursor / (double)prompts.Prompts.Count;
-                bool evaluated = PeriodicEval.IsDue(t, step);
+                bool evaluated = evaluator is not null && PeriodicEval.IsDue(t, step);
                 if (evaluated) evaluator!.Run(step, metrics);
                 last = metrics;
 
