@@ -9,7 +9,7 @@ internal static class MetricGroups
     private static readonly Dictionary<string, string> TopLevel = new(StringComparer.Ordinal)
     {
         ["reward"] = "reward", ["reward_std"] = "reward", ["accuracy"] = "reward", ["frac_reward_zero_std"] = "reward",
-        ["kl"] = "kl", ["beta"] = "kl",
+        ["kl"] = "kl", ["beta"] = "kl", ["kl_coef"] = "kl",
         ["entropy"] = "entropy",
         ["loss"] = "loss", ["policy_loss"] = "loss", ["value_loss"] = "loss", ["grad_norm"] = "loss", ["learning_rate"] = "loss",
     };

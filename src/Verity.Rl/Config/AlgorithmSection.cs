@@ -53,8 +53,11 @@ public sealed record AlgorithmSection
     /// <summary>λ of the SFT (negative log-likelihood) term on reward-positive samples (Klear-Reasoner 0.1); 0 off.</summary>
     public double SftCoef { get; init; }
 
-    /// <summary>Per-sample weight from the DARO paper's unified view: null (off), grpo (1), dapo (𝟙(0&lt;μ&lt;1)),
-    /// lite_ppo or dr_grpo (√(μ(1−μ))), μ = the group's pass rate. Ignored when daro.enable is true.</summary>
+    /// <summary>Per-sample weight on the policy-gradient term from the DARO paper's unified view (arXiv 2510.09001):
+    /// GRPO, DAPO, Lite PPO and Dr.GRPO are the GRPO token-mean loss with weight w_i = grpo 1, dapo 𝟙(0&lt;μ&lt;1),
+    /// lite_ppo or dr_grpo √(μ(1−μ)), μ = the pass rate (reward &gt; 0) of the sample's group. null (default) = no
+    /// weighting. Pair dr_grpo/lite_ppo with adv_estimator grpo to reproduce them from GRPO advantages. Needs
+    /// rollout.n ≥ 2; cannot be combined with daro.enable (DARO learns its weights).</summary>
     public string? SampleWeighting { get; init; }
 
     /// <summary>KL regularization to the frozen reference model.</summary>
@@ -84,7 +87,11 @@ public sealed record KlSection
     /// the reference model (DAPO, Skywork, Klear, Dr.GRPO, GSPO); GRPO paper 0.04; verl kl_loss_coef 0.001.</summary>
     public double Coef { get; init; }
 
-    /// <summary>Put −β·KL into the token rewards (classic PPO, REINFORCE++) instead of the loss.</summary>
+    /// <summary>Put −β·kl(log π_old − log π_ref) into the token rewards before the advantage estimator (classic PPO,
+    /// REINFORCE++; verl apply_kl_penalty) instead of a KL loss term; logged as kl (mean per-token KL) and kl_coef
+    /// (β). Token-level estimators (reinforce_pp, reinforce_pp_baseline) take the per-token penalties; outcome
+    /// estimators (grpo, rloo, ...) see R − β·Σ_t kl_t per sequence (TRL RLOO). REINFORCE++ paper: k1, β 0.01.
+    /// Default false (a KL loss when coef &gt; 0).</summary>
     public bool InReward { get; init; }
 
     /// <summary>Adapt β toward target (Ziegler et al. 2019): β ← β·(1 + clip(KL/target − 1, ±0.2)·n/horizon).
@@ -135,10 +142,17 @@ public sealed record DynamicSamplingSection
 /// <summary>Responses truncated at rollout.max_new_tokens.</summary>
 public sealed record OverlongSection
 {
-    /// <summary>Overlong filtering (DAPO): truncated responses (no end-of-sequence) get loss mask 0.</summary>
+    /// <summary>Overlong filtering (DAPO, DeepCoder): responses cut at rollout.max_new_tokens (finish = length, no
+    /// end-of-sequence or stop string) get loss mask 0, so a truncated reasoning chain is not punished for being
+    /// cut; they still count in their group's reward statistics (TRL mask_truncated_completions). Logged as
+    /// overlong/filtered_ratio. Default false; DAPO's ablation: +6 points AIME.</summary>
     public bool Filter { get; init; }
 
-    /// <summary>Soft overlong punishment (DAPO): reward += min(−(|y| − (L_max − buffer_len))/buffer_len × penalty_factor, 0).</summary>
+    /// <summary>Soft overlong punishment (DAPO, arXiv 2503.14476): with L_max = rollout.max_new_tokens and |y| the
+    /// response length in tokens, reward += min(−(|y| − (L_max − buffer_len))/buffer_len × penalty_factor, 0): 0 up
+    /// to L_max − buffer_len, then linearly down to −penalty_factor at L_max. Applied to non-void rewards before
+    /// group statistics; logged as overlong/penalty_mean. Do not also list the soft_overlong reward. Default false
+    /// (DAPO preset: true).</summary>
     public bool Punish { get; init; }
 
     /// <summary>Length of the punishment buffer before L_max (DAPO: 4096 of 20480).</summary>
@@ -158,7 +172,9 @@ public sealed record DaroSection
     /// <summary>Initial value of every w_μ.</summary>
     public double InitWeight { get; init; } = 1.0;
 
-    /// <summary>Learning rate of the weights (plain gradient step on ln w_μ, once per optimizer step).</summary>
+    /// <summary>Learning rate of the weights: after each optimizer step, ln w_μ −= weight_lr·(w_μ·|L_μ| − 1) for every
+    /// bucket present in the mini-batch (a gradient step on ln w, so w stays positive). Weights are logged as
+    /// daro/weight_&lt;μ&gt; and saved in checkpoints. Default 0.01.</summary>
     public double WeightLr { get; init; } = 0.01;
 
     /// <summary>Positive magnitude of L_μ used for the weight update: abs (|L_μ| of the token-mean pg loss) or

@@ -112,6 +112,8 @@ internal static class ConfigValidation
         Check(o.MicroBatch >= 1 && mini % o.MicroBatch == 0, "optim.micro_batch", $"({o.MicroBatch}) does not divide the mini-batch of {mini} responses",
             $"use a divisor of {mini}, e.g. {LargestDivisorAtMost(mini, Math.Max(1, o.MicroBatch))}");
 
+        ShapingValidation.Validate(c);
+
         // trainer and reward
         var t = c.Trainer;
         Check(t.Steps >= 1, "trainer.steps", $"must be ≥ 1, got {t.Steps}", "set e.g. trainer.steps=100");

@@ -76,8 +76,21 @@ public sealed record TrainerSection
     /// critic_warmup + 1 on). OpenRLHF freezing_actor_steps; verl trainer.critic_warmup starts the actor one step earlier.</summary>
     public int CriticWarmup { get; init; }
 
-    /// <summary>Evaluate data.eval_files every this many steps; 0 disables it.</summary>
+    /// <summary>Evaluate data.eval_files every this many steps (and after the last step) with the training reward:
+    /// eval/avg@k (mean accuracy of eval_k samples per prompt at eval_temperature), eval/pass@k, eval/reward and
+    /// eval/greedy_acc (temperature 0), in the step's metrics row. Accuracy = reward &gt; 0. 0 disables it.</summary>
     public int EvalEvery { get; init; }
+
+    /// <summary>Samples per evaluation prompt for eval/avg@k and eval/pass@k (SRPO reports avg@32; 4–8 at CPU scale).</summary>
+    public int EvalK { get; init; } = 4;
+
+    /// <summary>Sampling temperature of the eval_k samples (OpenRLHF eval 0.6); greedy accuracy is always reported besides.</summary>
+    public double EvalTemperature { get; init; } = 0.6;
+
+    /// <summary>Metrics backends of verity train: console (progress table or lines), jsonl (metrics.jsonl, which verity
+    /// report and resume read, so it is required) and tensorboard (events.out.tfevents.* in the run directory, for
+    /// `tensorboard --logdir`). Default [console, jsonl].</summary>
+    public List<string> Trackers { get; init; } = ["console", "jsonl"];
 
     /// <summary>Write sampled prompts, completions and rewards to completions.jsonl every this many steps (TRL
     /// log_completions); 0 disables it.</summary>

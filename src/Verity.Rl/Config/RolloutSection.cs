@@ -24,6 +24,9 @@ public sealed record RolloutSection
     /// upper end of the overlong buffer. DAPO: 20480; small models: 512–1024.</summary>
     public int MaxNewTokens { get; init; } = 512;
 
-    /// <summary>Extra stop strings besides the tokenizer's end-of-sequence token.</summary>
+    /// <summary>Extra stop strings besides the tokenizer's end-of-sequence token (e.g. ["&lt;/answer&gt;"]): a sample stops
+    /// on the token that completes one (finish = stop). As vLLM returns it, the response text the reward sees is cut
+    /// before the stop string, while the token ids (and so the loss) keep the tokens generated up to that token.
+    /// Default [] (none).</summary>
     public List<string> Stop { get; init; } = [];
 }

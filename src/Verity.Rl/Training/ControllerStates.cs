@@ -9,13 +9,15 @@ namespace Verity.Rl.Training;
 
 /// <summary>
 /// What lives across steps besides weights and optimizer moments, as trainer_state.json
-/// <c>controller_states</c>: the prompt sampler's position, the KL coefficient β and the entropy coefficient α.
+/// <c>controller_states</c>: the prompt sampler's position, the KL coefficient β, the entropy coefficient α and
+/// DARO's learnable weights (as ln w, which round-trips exactly).
 /// </summary>
 internal static class ControllerStates
 {
     public const string Sampler = "sampler";
     public const string Kl = "kl";
     public const string Entropy = "entropy";
+    public const string Daro = "daro";
 
     public static Dictionary<string, JsonNode?> Capture(AlgorithmSetup setup, PromptSampler sampler)
     {
@@ -26,6 +28,8 @@ internal static class ControllerStates
         };
         if (setup.EntropyController is AdaptiveEntropyController adaptive)
             states[Entropy] = new JsonObject { ["alpha"] = adaptive.Alpha };
+        if (setup.Daro is not null)
+            states[Daro] = new JsonObject { ["log_weights"] = new JsonArray(setup.Daro.LogWeights.Select(u => (JsonNode?)u).ToArray()) };
         return states;
     }
 
@@ -40,6 +44,8 @@ internal static class ControllerStates
         sampler.Restore(JsonNode.Parse(samplerState.GetRawText())!);
 
         var a = config.Algorithm;
+        if (setup.Daro is not null && states.TryGetValue(Daro, out var daroState))
+            setup.Daro.Restore(daroState.GetProperty("log_weights").EnumerateArray().Select(u => u.GetDouble()).ToArray());
         IKlController kl = setup.KlController;
         if (a.Kl.Adaptive && states.TryGetValue(Kl, out var klState))
             kl = new AdaptiveKlController(klState.GetProperty("beta").GetDouble(), a.Kl.Target, a.Kl.Horizon);

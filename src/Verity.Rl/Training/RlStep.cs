@@ -46,6 +46,9 @@ public sealed class RlContext
 
     /// <summary>Stop ids for sampling (the tokenizer's EOS ids).</summary>
     public IReadOnlyCollection<int> StopTokenIds { get; init; } = [];
+
+    /// <summary>Stop strings (rollout.stop) as a criterion on the decoded completion; null = none. <see cref="Decode"/> cuts the text before them.</summary>
+    public StopCriterion? StopCriterion { get; init; }
 }
 
 /// <summary>One sampled response with its reward, for logs and completions.jsonl.</summary>
@@ -55,9 +58,10 @@ public sealed record RlSample(int Group, int[] PromptIds, int[] ResponseIds, flo
 public sealed record RlStepResult(IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<RlSample> Samples);
 
 /// <summary>
-/// One GRPO-family step, top to bottom: rollout → reward → group statistics and filters → advantages (with a
-/// critic: its values, GAE, then its own update in <see cref="CriticStep"/>) →
-/// (old / reference log-probs) → mini-batch updates → metrics. Strictly on-policy by default
+/// One GRPO-family step, top to bottom: rollout → reward (+ overlong penalty) → group statistics and filters →
+/// loss masks → (old / reference log-probs) → advantages (+ KL in the reward; with a critic: its values, GAE,
+/// then its own update in <see cref="CriticStep"/>) and sample weights → mini-batch updates (DARO weights after
+/// each) → metrics. Strictly on-policy by default
 /// (ppo_epochs = 1, one mini-batch): the old log-probs are then the current ones and the ratio is 1.
 /// </summary>
 public static class RlStep
@@ -76,7 +80,7 @@ public static class RlStep
             TopK = cfg.Rollout.TopK, MinP = (float)cfg.Rollout.MinP, MaxNewTokens = cfg.Rollout.MaxNewTokens,
         };
         var requests = prompts.Select((p, i) => new GenerationRequest(p.PromptIds,
-            sampling with { Seed = SeedFor(cfg.Trainer.Seed, step, i) }) { StopTokenIds = ctx.StopTokenIds }).ToList();
+            sampling with { Seed = SeedFor(cfg.Trainer.Seed, step, i) }) { StopTokenIds = ctx.StopTokenIds, StopCriterion = ctx.StopCriterion }).ToList();
         var generation = ctx.Generator.Generate(requests);
         var samples = new List<RlSample>();
         for (int g = 0; g < prompts.Count; g++)
@@ -95,6 +99,7 @@ public static class RlStep
             string text = ctx.Decode(samples[i].ResponseIds);
             samples[i] = samples[i] with { Response = text, Reward = ctx.Reward(text, prompts[samples[i].Group].Answer) };
         }
+        if (cfg.Algorithm.Overlong.Punish) metrics["overlong/penalty_mean"] = OverlongHandling.Punish(samples, cfg);
         metrics["time/reward"] = clock.Elapsed.TotalSeconds;
         clock.Restart();
 
@@ -120,22 +125,44 @@ public static class RlStep
             return new RlStepResult(metrics, samples);
         }
 
-        // 4. advantages over the kept samples, in response layout [B·T]
-        var batch = new SequenceBatch(train.Select(s => s.PromptIds).ToList(), train.Select(s => s.ResponseIds).ToList());
+        // 4. the kept samples in response layout [B·T]; the loss mask leaves out overlong-filtered responses
+        var lossMasks = OverlongHandling.LossMasks(train, cfg.Algorithm.Overlong);
+        var batch = new SequenceBatch(train.Select(s => s.PromptIds).ToList(), train.Select(s => s.ResponseIds).ToList(), lossMasks);
         int B = batch.B, T = batch.T;
+        if (lossMasks is not null) metrics["overlong/filtered_ratio"] = train.Count(s => s.Finish == FinishReason.Length) / (double)B;
+        if (batch.Mask.Sum() == 0)
+        {
+            metrics["time/train"] = clock.Elapsed.TotalSeconds;
+            return new RlStepResult(metrics, samples);
+        }
+
+        // 5. old log-probs (when the policy moves within the step, or for KL in the reward) and reference log-probs
+        int micro = Math.Max(1, cfg.Optim.MicroBatch);
+        int miniBatch = Math.Min(B, cfg.Optim.MiniBatch ?? B);
+        bool offPolicy = cfg.Optim.PpoEpochs > 1 || miniBatch < B;
+        bool klLoss = !setup.KlInReward && setup.KlController.Coefficient != 0;
+        bool klInReward = setup.KlInReward && setup.KlController.Coefficient != 0;
+        double[]? old = offPolicy || klInReward ? LogProbs(ctx.Policy, train, T, micro) : null;
+        double[]? reference = null;
+        if (klLoss || klInReward)
+        {
+            var refModel = ctx.Reference ?? throw new ArgumentException("KL to the reference needs a reference model. HINT: set model.reference_path, or algorithm.kl.coef=0.");
+            reference = LogProbs(refModel, train, T, micro);
+        }
+
+        // 6. advantages (with −β·KL in the token rewards when configured) and per-sample weights
+        var rewards = train.Select(s => s.Reward!.Value).ToArray();
+        var groups = train.Select(s => s.Group).ToArray();
+        var (shaped, tokenRewards) = klInReward
+            ? KlRewardPenalty.Apply(setup, cfg.Algorithm.AdvEstimator, rewards, old!, reference!, batch.Mask, T, metrics) : (rewards, null);
         var advantages = new double[B * T];
         var returns = new double[B * T];
-        double[]? values = ctx.Critic is { } valueModel ? CriticStep.Values(valueModel, train, T, Math.Max(1, cfg.Optim.MicroBatch)) : null; // critic: pre-update V(s_t)
-        setup.Advantage(new AdvantageBatch
-        {
-            Rewards = train.Select(s => s.Reward!.Value).ToArray(),
-            Groups = train.Select(s => s.Group).ToArray(),
-            Mask = batch.Mask,
-            Tokens = T,
-            Values = values,
-        }, setup.AdvantageOptions, advantages, returns);
+        double[]? values = ctx.Critic is { } valueModel ? CriticStep.Values(valueModel, train, T, micro) : null; // critic: pre-update V(s_t)
+        setup.Advantage(new AdvantageBatch { Rewards = shaped, Groups = groups, Mask = batch.Mask, Tokens = T, TokenRewards = tokenRewards, Values = values },
+            setup.AdvantageOptions, advantages, returns);
+        var weights = SampleWeights.For(setup, cfg, rewards, groups, batch.Mask, T);
 
-        // 4b. critic (gae): value-loss updates on the returns; during trainer.critic_warmup the actor waits
+        // 6b. critic (gae): value-loss updates on the returns; during trainer.critic_warmup the actor waits
         if (ctx.Critic is { } critic)
         {
             CriticStep.Update(critic, train, T, batch.Mask, values!, returns, cfg, setup, metrics);
@@ -146,20 +173,7 @@ public static class RlStep
             }
         }
 
-        // 5. old log-probs (only when the policy moves within the step) and reference log-probs (KL loss)
-        int micro = Math.Max(1, cfg.Optim.MicroBatch);
-        int miniBatch = Math.Min(B, cfg.Optim.MiniBatch ?? B);
-        bool offPolicy = cfg.Optim.PpoEpochs > 1 || miniBatch < B;
-        double[]? old = offPolicy ? LogProbs(ctx.Policy, train, T, micro) : null;
-        bool klLoss = !setup.KlInReward && setup.KlController.Coefficient != 0;
-        double[]? reference = null;
-        if (klLoss)
-        {
-            var refModel = ctx.Reference ?? throw new ArgumentException("a KL loss needs a reference model. HINT: set model.reference_path, or algorithm.kl.coef=0.");
-            reference = LogProbs(refModel, train, T, micro);
-        }
-
-        // 6. updates: per epoch, per mini-batch one optimizer step; micro-batches accumulate gradients
+        // 7. updates: per epoch, per mini-batch one optimizer step; micro-batches accumulate gradients
         double lossSum = 0, entropySum = 0, entropyTokens = 0, klSum = 0, gradNorm = 0, mismatch = 0;
         var clip = new PolicyLossStats();
         int updates = 0;
@@ -175,7 +189,7 @@ public static class RlStep
                 {
                     int u1 = Math.Min(m1, u0 + micro);
                     var part = train.Skip(u0).Take(u1 - u0).ToList();
-                    var mb = new SequenceBatch(part.Select(s => s.PromptIds).ToList(), part.Select(s => s.ResponseIds).ToList(), responseWidth: T);
+                    var mb = new SequenceBatch(part.Select(s => s.PromptIds).ToList(), part.Select(s => s.ResponseIds).ToList(), lossMasks?.GetRange(u0, u1 - u0), responseWidth: T);
                     var forward = ctx.Policy.Forward(mb.Engine);
                     var logp = mb.Gather(forward.LogProbs);
                     var entropy = mb.Gather(forward.Entropies);
@@ -187,13 +201,16 @@ public static class RlStep
                         Advantages = advantages.AsSpan(u0 * T, (u1 - u0) * T).ToArray(),
                         Mask = mb.Mask,
                         Tokens = T,
-                        RefLogProbs = reference?.AsSpan(u0 * T, (u1 - u0) * T).ToArray(),
+                        RefLogProbs = klLoss ? reference!.AsSpan(u0 * T, (u1 - u0) * T).ToArray() : null,
                         Entropies = entropy,
+                        SequenceWeights = weights?.Slice(u0, u1),
                         Positive = part.Select(s => s.Reward > 0).ToArray(),
                     };
                     var gradLogp = new double[logp.Length];
                     var gradEntropy = new double[logp.Length];
-                    var result = ActorLoss.Compute(input, settings, normalizer, gradLogp, gradEntropy);
+                    var tokenLosses = weights?.WantsTokenLosses == true ? new double[logp.Length] : null;
+                    var result = ActorLoss.Compute(input, settings, normalizer, gradLogp, gradEntropy, tokenLosses);
+                    if (tokenLosses is not null) weights!.Accumulate(tokenLosses, u0, T);
                     ctx.Policy.Backward(mb.Engine, mb.Scatter(gradLogp), mb.Scatter(gradEntropy));
                     lossSum += result.Total;
                     klSum += result.KlLoss;
@@ -203,15 +220,18 @@ public static class RlStep
                 }
                 gradNorm = GradientOps.ClipGlobalNorm(ctx.Optimizer.Parameters, cfg.Optim.GradClip);
                 ctx.Optimizer.Step(learningRate);
+                weights?.EndMiniBatch(m0, m1);
                 updates++;
             }
         }
         metrics["time/train"] = clock.Elapsed.TotalSeconds;
 
-        // 7. metrics of the update
+        // 8. metrics of the update
         metrics["loss"] = lossSum / updates;
         metrics["entropy"] = entropyTokens > 0 ? entropySum / entropyTokens : 0;
-        metrics["kl"] = klLoss ? klSum / updates : 0;
+        if (!klInReward) metrics["kl"] = klLoss ? klSum / updates : 0;
+        if (klLoss) metrics["kl_coef"] = setup.KlController.Coefficient;
+        weights?.AddMetrics(metrics);
         metrics["clip_ratio/low_mean"] = clip.Tokens > 0 ? clip.ClippedLow / (double)clip.Tokens : 0;
         metrics["clip_ratio/high_mean"] = clip.Tokens > 0 ? clip.ClippedHigh / (double)clip.Tokens : 0;
         metrics["grad_norm"] = gradNorm;

@@ -73,8 +73,8 @@ public static class Trainer
         var policy = ModelFolder.Load(modelPath);
         if (policy.Model.Config.VocabSize < tokenizer.VocabSize)
             throw new InvalidDataException($"{modelPath}: the model has {policy.Model.Config.VocabSize} token embeddings but the tokenizer {tokenizer.VocabSize} tokens. HINT: make the model with --vocab ≥ {tokenizer.VocabSize}");
-        bool klLoss = !config.Algorithm.Kl.InReward && config.Algorithm.Kl.Coef > 0;
-        var reference = klLoss ? ModelFolder.Load(config.Model.ReferencePath ?? modelPath).Model : null;
+        bool kl = config.Algorithm.Kl.Coef > 0; // a KL loss or KL in the reward
+        var reference = kl ? ModelFolder.Load(config.Model.ReferencePath ?? modelPath).Model : null;
         var critic = config.Algorithm.AdvEstimator == "gae" ? Critic.Create(config, policy, tokenizer.VocabSize) : null; // PPO value model
         int[] stopIds = policy.Generation?.EosTokenIds is { Count: > 0 } gen ? [.. gen] : [.. tokenizer.EosTokenIds];
 
@@ -111,6 +111,7 @@ public static class Trainer
             start = resumed.Step;
         }
 
+        var stops = new RolloutStops(tokenizer, config.Rollout.Stop, policy.Model.Config.VocabSize);
         var ctx = new RlContext
         {
             Policy = policy.Model,
@@ -119,12 +120,14 @@ public static class Trainer
             Critic = critic,
             Generator = new Generator(policy.Model, new GeneratorOptions { DefaultStopTokenIds = stopIds }),
             // ids of padded embedding rows (model vocab > tokenizer vocab) decode to nothing, as in HF tokenizers
-            Decode = ids => tokenizer.Decode(ids.Where(id => id < tokenizer.VocabSize).ToArray(), skipSpecialTokens: true),
+            Decode = ids => stops.Cut(tokenizer.Decode(ids.Where(id => id < tokenizer.VocabSize).ToArray(), skipSpecialTokens: true)),
             Reward = reward.Score,
             Config = config,
             Setup = setup,
             StopTokenIds = stopIds,
+            StopCriterion = stops.Criterion,
         };
+        var evaluator = PeriodicEval.Create(ctx, tokenizer);
 
         void WritePayload(string dir)
         {
@@ -139,7 +142,7 @@ public static class Trainer
         // 6. the steps
         IReadOnlyDictionary<string, double> last = new Dictionary<string, double>();
         string? finalCheckpoint = null;
-        using (var tracker = Tracker.Create(["console", "jsonl"], new TrackerOptions
+        using (var tracker = Tracker.Create(t.Trackers, new TrackerOptions
         {
             RunDir = runDir, ResumeStep = resumed?.Step, TotalSteps = t.Steps, CompletionsEvery = t.CompletionsEvery,
             PlainOut = options.Progress, Plain = options.PlainProgress,
@@ -153,9 +156,11 @@ public static class Trainer
                 reward.TakeMeans(metrics);
                 if (metrics.TryGetValue("entropy", out double entropy)) setup.EntropyController.Update(entropy);
                 metrics["epoch"] = sampler.Epoch + sampler.Cursor / (double)prompts.Prompts.Count;
+                bool evaluated = evaluator is not null && PeriodicEval.IsDue(t, step);
+                if (evaluated) evaluator!.Run(step, metrics);
                 last = metrics;
 
-                if (step % t.LogEvery == 0 || step == t.Steps) tracker.Log(step, metrics);
+                if (step % t.LogEvery == 0 || step == t.Steps || evaluated) tracker.Log(step, metrics);
                 if (tracker.WantsCompletions(step))
                     tracker.LogCompletions(step, result.Samples.Take(CompletionsPerStep).Select(s => new CompletionSample(
                         prompts.Texts[batch[s.Group]], s.Response, s.Reward ?? double.NaN,
@@ -176,14 +181,7 @@ public static class Trainer
     internal static IEnumerable<string> NotYetApplied(RunConfig c)
     {
         var a = c.Algorithm;
-        if (a.Kl.InReward && a.Kl.Coef > 0) yield return "algorithm.kl.in_reward";
-        if (a.Daro.Enable) yield return "algorithm.daro.enable";
-        if (a.SampleWeighting is not null) yield return "algorithm.sample_weighting";
-        if (a.Overlong.Filter) yield return "algorithm.overlong.filter";
-        if (a.Overlong.Punish) yield return "algorithm.overlong.punish";
         if (a.DynamicSampling.Enable && c.Data.GenBatchSize is not null) yield return "data.gen_batch_size (dynamic sampling drops zero-variance groups but does not generate more)";
-        if (c.Rollout.Stop.Count > 0) yield return "rollout.stop";
-        if (c.Trainer.EvalEvery > 0) yield return "trainer.eval_every";
     }
 
     private static void WriteAtomically(string path, string text)

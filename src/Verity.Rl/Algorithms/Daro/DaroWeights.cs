@@ -33,6 +33,17 @@ public sealed class DaroWeights
     /// <summary>All weights, for the metrics row (index k = bucket μ = k/G).</summary>
     public IReadOnlyList<double> Weights => _logWeights.Select(Math.Exp).ToArray();
 
+    /// <summary>ln w per bucket (index k = μ·G): the whole learnable state, saved in checkpoints (exact, unlike w).</summary>
+    public IReadOnlyList<double> LogWeights => _logWeights;
+
+    /// <summary>Restores the state saved from <see cref="LogWeights"/> (a checkpoint of a run with the same rollout.n).</summary>
+    public void Restore(IReadOnlyList<double> logWeights)
+    {
+        if (logWeights.Count != _logWeights.Length)
+            throw new InvalidDataException($"DARO state has {logWeights.Count} weights but rollout.n={GroupSize} needs {_logWeights.Length}. HINT: resume with the rollout.n the checkpoint was trained with, or start afresh with --resume none");
+        for (int k = 0; k < _logWeights.Length; k++) _logWeights[k] = logWeights[k];
+    }
+
     /// <summary>Bucket k = round(μ·G) for a group with pass rate μ; −1 for μ = 0 or 1 (dropped).</summary>
     public static int Bucket(double passRate, int groupSize)
     {

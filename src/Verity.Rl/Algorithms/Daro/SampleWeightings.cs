@@ -7,7 +7,7 @@ public delegate double SampleWeighting(double passRate);
 /// The unified view of DARO (arXiv 2510.09001, SEEDS.md): GRPO, DAPO, Lite PPO and Dr.GRPO are the GRPO
 /// token-mean loss with a per-sample weight w_i: 1, 𝟙(0&lt;μ&lt;1), ∝√(μ(1−μ)), ∝√(μ(1−μ)). For 0/1 rewards
 /// √(μ(1−μ)) is the (biased) group std, which is exactly what dividing by the std removes or keeps:
-/// Dr.GRPO's advantage R − mean = GRPO's (R − mean)/std × std. Keyed by <c>algorithm.daro.weighting</c>.
+/// Dr.GRPO's advantage R − mean = GRPO's (R − mean)/std × std. Keyed by <c>algorithm.sample_weighting</c>.
 /// </summary>
 public static class SampleWeightings
 {
@@ -19,7 +19,7 @@ public static class SampleWeightings
         ["dr_grpo"] = mu => Math.Sqrt(mu * (1 - mu)),
     };
 
-    public static SampleWeighting Get(string name) => Registry.Resolve(All, name, "sample weighting (algorithm.daro.weighting)");
+    public static SampleWeighting Get(string name) => Registry.Resolve(All, name, "sample weighting (algorithm.sample_weighting)");
 
     /// <summary>[B] weight of each sequence from its group's pass rate (reward &gt; 0 counts as a pass).</summary>
     public static void PerSequence(SampleWeighting weighting, ReadOnlySpan<double> rewards, ReadOnlySpan<int> groups, Span<double> weights)
