@@ -71,7 +71,8 @@ public static class SftTrainer
         }
         log.WriteLine($"sft: {data.Pairs.Count} pairs, {perEpoch} steps per epoch of {d.BatchSize}, {steps} steps, {(s.Packing ? $"packed into rows of {s.MaxLength} tokens" : "padded")}, run dir {t.RunDir}");
 
-        // The data order is a function of (seed, step): epoch e's order is the e-th in-place shuffle of the last.
+        // Each epoch reshuffles the previous epoch's order with the one seeded Random, so the order at any step
+        // is a function of (seed, step) and resume rebuilds it by replaying the shuffles.
         var rng = new Random(t.Seed);
         var order = Enumerable.Range(0, data.Pairs.Count).ToArray();
         void AdvanceOrder(long step)
