@@ -119,6 +119,25 @@ public class SftTrainerTests
     }
 
     [Fact]
+    public void Packed_and_padded_runs_follow_the_same_loss_curve_with_less_padding()
+    {
+        using var tmp = new TempDir();
+        TinyModel(tmp.File("model"));
+        File.WriteAllLines(tmp.File("pairs.jsonl"), Enumerable.Range(1, 8).Select(i =>
+            $$"""{"question":"What is {{i}} plus {{i * 7}}?","target":"{{string.Concat(Enumerable.Repeat("The answer is ", i % 4 + 1))}}\\boxed{{{i * 8}}}."}"""));
+
+        // 8 pairs of varied length in batches of 4: 2 packed rows per step against 4 padded ones, micro-batches of 2 either way
+        var padded = SftTrainer.Run(ResumeConfig(tmp, "padded", "data.batch_size=4", "sft.packing=false", "optim.micro_batch=2", "sft.max_steps=4"), TextWriter.Null);
+        var packed = SftTrainer.Run(ResumeConfig(tmp, "packed", "data.batch_size=4", "optim.micro_batch=2", "sft.max_steps=4"), TextWriter.Null);
+
+        Assert.Equal(4, packed.Losses.Count);
+        for (int i = 0; i < 4; i++) Assert.Equal(padded.Losses[i], packed.Losses[i], 1e-4);
+        Assert.True(padded.Losses[^1] < padded.Losses[0]);
+        double Pad(string run) => TrainerTests.Rows(tmp.File(run)).Average(r => (double)r["pad_fraction"]!);
+        Assert.True(Pad("packed") < Pad("padded"), $"pad fraction packed {Pad("packed")} vs padded {Pad("padded")}");
+    }
+
+    [Fact]
     public void Sft_config_errors_name_the_key()
     {
         var ex = Assert.Throws<InvalidDataException>(() => ConfigLoader.Load(null, ["sft.epochs=0"]));
