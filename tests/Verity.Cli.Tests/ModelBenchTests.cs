@@ -37,6 +37,35 @@ public class ModelBenchTests
     }
 
     [Fact]
+    public void Sft_pack_row_compares_packed_with_padded_on_the_same_pairs()
+    {
+        // Given the toy shape (VERITY_BENCH_TINY: 2 pairs of at most 16 tokens)
+        var file = Path.Combine(Path.GetTempPath(), $"verity-bench-sftpack-{Guid.NewGuid():N}.json");
+        Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", "1");
+        try
+        {
+            var (code, output, err) = CliRunner.Run("bench", "--quick", "--filter", "sft_pack", "--threads", "1", "--json", file);
+
+            // Then one row whose peer is the padded layout, never more positions packed than padded, the same real tokens
+            Assert.True(code == 0, err);
+            Assert.Contains("| sft_pack ", output);
+            using var doc = JsonDocument.Parse(File.ReadAllText(file));
+            var row = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
+            Assert.Equal("verity padded", row.GetProperty("peer_name").GetString());
+            Assert.True(row.GetProperty("verity").GetDouble() > 0 && row.GetProperty("peer").GetDouble() > 0);
+            var pairs = SftPackBenchmark.Pairs(512, 2, 16);
+            Assert.Equal(pairs.Sum(p => p.Prompt.Length + p.Response.Length - 1), row.GetProperty("real_tokens").GetInt32());
+            Assert.True(row.GetProperty("positions_packed").GetInt32() <= row.GetProperty("positions_padded").GetInt32());
+            Assert.True(row.GetProperty("positions_packed").GetInt32() >= row.GetProperty("real_tokens").GetInt32());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", null);
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Filter_parts_that_name_a_family_select_only_that_family()
     {
         // "decode" is a family name, so sgemm's "qwen2.5-0.5b.mlp_up.decode1" must not come along

@@ -12,7 +12,7 @@ namespace Verity.Rl.Tests.Training;
 public class SftTrainerTests
 {
     /// <summary>A tokenizer trained on arithmetic text and a random 1-layer Llama, saved as a model folder.</summary>
-    private static string TinyModel(string dir)
+    internal static string TinyModel(string dir)
     {
         var rng = new Random(1);
         var corpus = Enumerable.Range(0, 200).Select(_ => { int a = rng.Next(1, 50), b = rng.Next(1, 50); return $"What is {a} plus {b}? The answer is \\boxed{{{a + b}}}."; }).ToList();
@@ -71,6 +71,70 @@ public class SftTrainerTests
         var loaded = ModelFolder.Load(result.FinalCheckpoint);
         Assert.True(File.Exists(Path.Combine(result.FinalCheckpoint, "tokenizer.json")));
         Assert.NotEqual(initial, loaded.Model.Parameters[0].Data.ToArray());
+    }
+
+    private static RunConfig ResumeConfig(TempDir tmp, string run, params string[] more) => ConfigLoader.Load(null,
+    [
+        $"model.path={tmp.File("model")}", $"data.train_files=[{tmp.File("pairs.jsonl")}]", "data.prompt_key=question", "sft.response_key=target",
+        "data.batch_size=2", "sft.epochs=3", "sft.packing=true", "sft.max_length=160", "optim.lr=0.01", "optim.warmup_steps=2", "optim.schedule=cosine",
+        "optim.micro_batch=1", $"trainer.run_dir={tmp.File(run)}", "trainer.save_every=4", "trainer.keep_last=0", "trainer.seed=9", "trainer.threads=1",
+        .. more,
+    ]);
+
+    [Fact]
+    public void Resume_auto_gives_the_metrics_and_final_weights_of_an_uninterrupted_run()
+    {
+        using var tmp = new TempDir();
+        TinyModel(tmp.File("model"));
+        File.WriteAllLines(tmp.File("pairs.jsonl"), Enumerable.Range(1, 5).Select(i =>
+            $$"""{"question":"What is {{i}} plus {{i * 3}}?","target":"The answer is \\boxed{{{i * 4}}}."}"""));
+
+        // Given an uninterrupted run: 5 pairs in batches of 2 = 3 steps per epoch, 9 steps, checkpoints at 4, 8, 9
+        var full = SftTrainer.Run(ResumeConfig(tmp, "full"), TextWriter.Null);
+        Assert.Equal(9, full.Losses.Count);
+
+        // and a copy of it as it was when checkpoint-4 (mid-epoch 2, after two shuffles) was the newest
+        string cut = tmp.File("cut");
+        Directory.CreateDirectory(Path.Combine(cut, "checkpoint-4"));
+        File.Copy(tmp.File("full/metrics.jsonl"), Path.Combine(cut, "metrics.jsonl"));
+        foreach (var f in Directory.GetFiles(tmp.File("full/checkpoint-4")))
+            File.Copy(f, Path.Combine(cut, "checkpoint-4", Path.GetFileName(f)));
+
+        // When it is resumed
+        var resumed = SftTrainer.Run(ResumeConfig(tmp, "cut"), TextWriter.Null, resume: "auto");
+
+        // Then steps 5..9 are redone with the same numbers and the final weights and moments are byte-identical
+        Assert.Equal(4, resumed.ResumedFrom);
+        Assert.Equal(full.Losses.Skip(4), resumed.Losses);
+        TrainerTests.AssertSameMetrics(TrainerTests.Rows(tmp.File("full")), TrainerTests.Rows(cut));
+        foreach (var file in new[] { "model.safetensors", "optimizer.safetensors" })
+            Assert.Equal(File.ReadAllBytes(tmp.File($"full/checkpoint-9/{file}")), File.ReadAllBytes(Path.Combine(cut, "checkpoint-9", file)));
+
+        // A run at its end has nothing to do; a checkpoint trained on other pairs is refused in one line
+        Assert.Empty(SftTrainer.Run(ResumeConfig(tmp, "cut"), TextWriter.Null, resume: "auto").Losses);
+        File.AppendAllText(tmp.File("pairs.jsonl"), """{"question":"What is 9 plus 9?","target":"The answer is \\boxed{18}."}""" + "\n");
+        var other = Assert.Throws<InvalidDataException>(() => SftTrainer.Run(ResumeConfig(tmp, "other"), TextWriter.Null, resume: tmp.File("full/checkpoint-4")));
+        Assert.Contains("saved at 5 pairs in batches of 2, but this run has 6 pairs", other.Message);
+        Assert.DoesNotContain('\n', other.Message);
+    }
+
+    [Fact]
+    public void Packed_and_padded_runs_follow_the_same_loss_curve_with_less_padding()
+    {
+        using var tmp = new TempDir();
+        TinyModel(tmp.File("model"));
+        File.WriteAllLines(tmp.File("pairs.jsonl"), Enumerable.Range(1, 8).Select(i =>
+            $$"""{"question":"What is {{i}} plus {{i * 7}}?","target":"{{string.Concat(Enumerable.Repeat("The answer is ", i % 4 + 1))}}\\boxed{{{i * 8}}}."}"""));
+
+        // 8 pairs of varied length in batches of 4: 2 packed rows per step against 4 padded ones, micro-batches of 2 either way
+        var padded = SftTrainer.Run(ResumeConfig(tmp, "padded", "data.batch_size=4", "sft.packing=false", "optim.micro_batch=2", "sft.max_steps=4"), TextWriter.Null);
+        var packed = SftTrainer.Run(ResumeConfig(tmp, "packed", "data.batch_size=4", "optim.micro_batch=2", "sft.max_steps=4"), TextWriter.Null);
+
+        Assert.Equal(4, packed.Losses.Count);
+        for (int i = 0; i < 4; i++) Assert.Equal(padded.Losses[i], packed.Losses[i], 1e-4);
+        Assert.True(padded.Losses[^1] < padded.Losses[0]);
+        double Pad(string run) => TrainerTests.Rows(tmp.File(run)).Average(r => (double)r["pad_fraction"]!);
+        Assert.True(Pad("packed") < Pad("padded"), $"pad fraction packed {Pad("packed")} vs padded {Pad("padded")}");
     }
 
     [Fact]
