@@ -83,6 +83,8 @@ public static class Trainer
         var prompts = PromptSet.Load(config.Data, tokenizer);
         if (prompts.Skipped > 0)
             log.LogWarning("skipped {Skipped} prompts longer than data.max_prompt_length={Max} tokens", prompts.Skipped, config.Data.MaxPromptLength);
+        if (prompts.OutsidePassRate > 0)
+            log.LogInformation("left out {Count} prompts outside the pass-rate band data.min_pass_rate / data.max_pass_rate", prompts.OutsidePassRate);
         var reward = new TrainingReward(config.Reward, TrainingReward.SettingsFor(config), text => tokenizer.Encode(text, addSpecialTokens: false).Length);
 
         // 4. optimizer, sampler, schedule, checkpoints
@@ -92,7 +94,7 @@ public static class Trainer
             LearningRate = o.Lr, Beta1 = o.Betas[0], Beta2 = o.Betas[1], Eps = o.Eps, WeightDecay = o.WeightDecay,
             Decays = AdamWOptions.DecayMatricesOnly,
         });
-        var sampler = new PromptSampler(config.Data.Sampler, prompts.Prompts.Count, t.Seed);
+        var sampler = PromptSamplers.Create(config.Data, prompts, t.Seed);
         var schedule = LrSchedules.Create(o.Schedule, new LrScheduleOptions
         {
             PeakLearningRate = o.Lr, TotalSteps = t.Steps, WarmupSteps = o.WarmupSteps, MinLrRatio = o.MinLrRatio, NumCycles = o.NumCycles,
@@ -145,12 +147,15 @@ public static class Trainer
         {
             for (long step = start + 1; step <= t.Steps; step++)
             {
-                var batch = sampler.Next(config.Data.BatchSize);
-                var result = RlStep.Run(ctx, batch.Select(i => prompts.Prompts[i]).ToList(), step, schedule(step - 1));
+                var batch = new List<int>(); // dataset index of each group, in draw order (dynamic sampling may draw more)
+                var result = RlStep.Run(ctx, n => { var next = sampler.Next(n); batch.AddRange(next); return next.Select(i => prompts.Prompts[i]).ToList(); },
+                    step, schedule(step - 1));
+                sampler.Record(PromptOutcome.FromSamples(result.Samples, batch));
                 var metrics = new Dictionary<string, double>(result.Metrics);
                 reward.TakeMeans(metrics);
                 if (metrics.TryGetValue("entropy", out double entropy)) setup.EntropyController.Update(entropy);
-                metrics["epoch"] = sampler.Epoch + sampler.Cursor / (double)prompts.Prompts.Count;
+                sampler.AddMetrics(metrics);
+                metrics["epoch"] = sampler.Epochs;
                 last = metrics;
 
                 if (step % t.LogEvery == 0 || step == t.Steps) tracker.Log(step, metrics);
@@ -179,7 +184,6 @@ public static class Trainer
         if (a.SampleWeighting is not null) yield return "algorithm.sample_weighting";
         if (a.Overlong.Filter) yield return "algorithm.overlong.filter";
         if (a.Overlong.Punish) yield return "algorithm.overlong.punish";
-        if (a.DynamicSampling.Enable && c.Data.GenBatchSize is not null) yield return "data.gen_batch_size (dynamic sampling drops zero-variance groups but does not generate more)";
         if (c.Rollout.Stop.Count > 0) yield return "rollout.stop";
         if (c.Trainer.EvalEvery > 0) yield return "trainer.eval_every";
     }
