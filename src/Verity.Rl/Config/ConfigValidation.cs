@@ -114,6 +114,7 @@ internal static class ConfigValidation
             $"use a divisor of {mini}, e.g. {LargestDivisorAtMost(mini, Math.Max(1, o.MicroBatch))}");
 
         // trainer and reward
+        StageValidation.Validate(c);
         var t = c.Trainer;
         Check(t.Steps >= 1, "trainer.steps", $"must be ≥ 1, got {t.Steps}", "set e.g. trainer.steps=100");
         Check(c.Sft.Epochs >= 1, "sft.epochs", $"must be ≥ 1, got {c.Sft.Epochs}", "use 1–3");

@@ -32,6 +32,10 @@ public sealed record RunConfig
     /// <summary>Supervised fine-tuning settings (`verity sft` only).</summary>
     public SftSection Sft { get; init; } = new();
 
+    /// <summary>Multi-stage training: a list of {name, steps, overrides}; empty = one stage (the config as is). Each
+    /// stage starts from the previous stage's final checkpoint; see docs/rl-algorithms.md "Multi-stage runs".</summary>
+    public List<StageSection> Stages { get; init; } = [];
+
     /// <summary>Cross-field checks; throws <see cref="InvalidDataException"/> naming the key and the fix.</summary>
     public RunConfig Validate()
     {

@@ -55,6 +55,7 @@ public static class Trainer
 
         // 1. config: resolved and saved beside the run's outputs
         var config = ConfigLoader.Load(options.ConfigPath, options.Overrides);
+        if (config.Stages.Count > 0) return StagedRun.Run(options, config, log); // one Trainer.Run per stage
         var t = config.Trainer;
         string runDir = t.RunDir;
         Directory.CreateDirectory(runDir);
