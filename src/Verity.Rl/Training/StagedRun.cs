@@ -56,7 +56,8 @@ internal static class StagedRun
             previous = last.FinalCheckpoint ?? new CheckpointManager(dirs[k], logger: log).ListComplete(cleanUp: false).Last().Path;
             offset += stage.Steps;
         }
-        return new TrainResult(root, resumedFrom, offset, last?.LastMetrics ?? new Dictionary<string, double>(), previous);
+        // like a single run: no final checkpoint when there was nothing left to train
+        return new TrainResult(root, resumedFrom, offset, last?.LastMetrics ?? new Dictionary<string, double>(), last is null ? null : previous);
     }
 
     /// <summary>The stage whose folder holds the checkpoint named by --resume; -1 for auto / none.</summary>

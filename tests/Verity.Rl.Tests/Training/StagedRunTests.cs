@@ -80,6 +80,11 @@ public class StagedRunTests
         TrainerTests.AssertSameMetrics(TrainerTests.Rows(Path.Combine(full, "stage-2-late")), TrainerTests.Rows(Path.Combine(cut, "stage-2-late")));
         Assert.Equal(File.ReadAllBytes(Path.Combine(full, "stage-2-late", "checkpoint-2", "model.safetensors")),
             File.ReadAllBytes(Path.Combine(cut, "stage-2-late", "checkpoint-2", "model.safetensors")));
+
+        // and a finished staged run has nothing left to do
+        var again = Train(dir.Path, "cut", resume: "auto");
+        Assert.Null(again.FinalCheckpoint);
+        Assert.Equal((4, 4), (again.ResumedFrom, again.LastStep));
     }
 
     [Theory]
