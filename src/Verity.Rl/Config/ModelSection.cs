@@ -47,7 +47,7 @@ public sealed record DataSection
 
     /// <summary>Prompt order: sequential, random (reshuffled each epoch), history_resampling (SRPO, arXiv 2504.14286:
     /// shuffled epochs; at each epoch end the prompts all of whose rollouts in that epoch were correct leave the
-    /// set, mixed and all-wrong ones stay) or gaussian_difficulty (seed note 002: each batch drawn without
+    /// set, mixed and all-wrong ones stay) or gaussian_difficulty (seed note 002: a step's prompts drawn without
     /// replacement with weight exp(−(p − gaussian_mean)² / 2·gaussian_std²) over the prompt's pass rate p: its
     /// latest observed group pass rate, else the pass_rate_key field, else gaussian_mean). See docs/rl-algorithms.md.</summary>
     public string Sampler { get; init; } = "random";

@@ -7,8 +7,8 @@ namespace Verity.Rl.Training;
 /// pass rate pᵢ, so medium problems dominate (μ 0.5, σ 0.1: by 3σ nearly all draws have pᵢ in [0.2, 0.8]) and the
 /// favoured set moves as the model improves. pᵢ is the prompt's latest observed group pass rate, else its offline
 /// pass rate from the data (verity data difficulty), else μ — an unseen prompt gets the top weight, so it is tried
-/// soon and then placed. A batch is drawn without replacement (distinct groups), from a generator seeded by
-/// (seed, prompts drawn so far); the state is that count and the observed pass rates.
+/// soon and then placed. The prompts of a step (all its refill rounds) are drawn without replacement, from a
+/// generator seeded by (seed, prompts drawn so far); the state is that count and the observed pass rates.
 /// <para>The seed note's caveat: late in training most prompts are all-right or all-wrong, and the few medium ones
 /// are drawn again and again; watch sampler/weight_top_frac.</para>
 /// </summary>
@@ -19,6 +19,7 @@ public sealed class GaussianDifficultySampler : IPromptSampler
     private readonly double _mean;
     private readonly double _std;
     private readonly int _seed;
+    private readonly HashSet<int> _inStep = [];
     private long _drawn;
     private double _topFraction;
 
@@ -54,13 +55,19 @@ public sealed class GaussianDifficultySampler : IPromptSampler
         for (int i = 0; i < n; i++) weights[i] = Weight(i);
         double total = weights.Sum();
         _topFraction = total > 0 ? weights.Max() * Math.Min(count, n) / total : 0;
+        // without replacement within a step: prompts drawn by earlier refill rounds of this step are out too;
+        // when the pool runs dry (a batch larger than the set) it starts afresh
         var available = new bool[n];
+        int left = 0;
+        for (int i = 0; i < n; i++) if (available[i] = !_inStep.Contains(i)) left++;
         var picked = new int[count];
         for (int k = 0; k < count; k++)
         {
-            if (k % n == 0) available.AsSpan().Fill(true); // a batch larger than the prompt set starts a fresh pool
+            if (left == 0) { available.AsSpan().Fill(true); left = n; }
             picked[k] = Draw(weights, available, rng);
             available[picked[k]] = false;
+            left--;
+            _inStep.Add(picked[k]);
         }
         _drawn += count;
         return picked;
@@ -87,6 +94,7 @@ public sealed class GaussianDifficultySampler : IPromptSampler
 
     public void Record(IReadOnlyList<PromptOutcome> outcomes)
     {
+        _inStep.Clear(); // the trainer records once per step, after its last draw (so checkpoints never hold any)
         foreach (var o in outcomes)
             if (o.Scored > 0) _observed[o.Prompt] = o.PassRate;
     }

@@ -119,9 +119,17 @@ public class PromptSelectionTests
             var batch = g.Next(4);
             Assert.Equal(4, batch.Distinct().Count());
             foreach (var i in batch) counts[i]++;
+            g.Record([]); // the step ends
         }
         Assert.Equal(200, counts.Take(10).Sum());
+        Assert.All(counts.Take(10), c => Assert.InRange(c, 5, 40));
         Assert.Equal(10.0, g.Epochs);
+        // refill rounds of one step (no Record between) do not repeat a prompt: 3 rounds of 4 use up the 10
+        // medium prompts and then take 2 of the others
+        var rounds = g.Next(4).Concat(g.Next(4)).Concat(g.Next(4)).ToList();
+        Assert.Equal(12, rounds.Distinct().Count());
+        Assert.Equal(10, rounds.Count(i => i < 10));
+        g.Record([]);
         // a batch as large as the set takes every prompt once, whatever its weight
         Assert.Equal(Enumerable.Range(0, 20), g.Next(20).Order());
     }
