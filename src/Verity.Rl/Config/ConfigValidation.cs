@@ -142,6 +142,9 @@ internal static class ConfigValidation
         if (d.MinPassRate is double lo && d.MaxPassRate is double hi)
             Check(lo <= hi, "data.min_pass_rate", $"({lo}) is above data.max_pass_rate ({hi}); every prompt would be dropped", "swap them or set one to null");
         Check(!string.IsNullOrWhiteSpace(d.PassRateKey), "data.pass_rate_key", "is empty", "use pass_rate (the field verity data difficulty writes)");
+        Check(d.TopFraction > 0 && d.TopFraction <= 1, "data.top_fraction", $"must be in (0, 1], got {d.TopFraction}", "use 0.25, 0.5, 0.75 or 1 (all prompts)");
+        Check(d.TopFraction == 1 || !string.IsNullOrWhiteSpace(d.ScoreKey), "data.top_fraction", $"({d.TopFraction}) ranks prompts by a score, but data.score_key is not set",
+            "set data.score_key to the JSON field holding each prompt's score, or data.top_fraction=1");
         if (d.Sampler == "gaussian_difficulty")
             Check(d.GaussianStd > 0 && double.IsFinite(d.GaussianMean), "data.gaussian_std", $"must be > 0 (with a finite data.gaussian_mean), got {d.GaussianStd}", "use 0.1 (seed note 002)");
         if (f.Enable)

@@ -65,6 +65,14 @@ public sealed record DataSection
     /// 0.9375 drops always-solved prompts at k = 16; Skywork-OR1's later stages 0.375 = 6/16); null = no upper bound.</summary>
     public double? MaxPassRate { get; init; }
 
+    /// <summary>JSON field of a per-prompt score for the curriculum data.top_fraction (e.g. R1-Code-Interpreter's
+    /// improvement potential); null = no score curriculum.</summary>
+    public string? ScoreKey { get; init; }
+
+    /// <summary>Curriculum by score: train on the ⌈top_fraction·N⌉ prompts with the highest score_key (ties in file
+    /// order). R1-Code-Interpreter: stages at 0.25, 0.5, 0.75, 1.0 (one per entry of `stages:`). 1.0 = all prompts.</summary>
+    public double TopFraction { get; init; } = 1.0;
+
     /// <summary>Centre μ of gaussian_difficulty, a pass rate (seed note 002: 0.5, medium problems favoured).</summary>
     public double GaussianMean { get; init; } = 0.5;
 

@@ -14,8 +14,9 @@ namespace Verity.Rl.Training;
 /// </summary>
 public sealed class PromptSet
 {
-    private PromptSet(IReadOnlyList<RlPrompt> prompts, IReadOnlyList<string> texts, int skipped, IReadOnlyList<double?> passRates, int outsidePassRate)
+    private PromptSet(IReadOnlyList<RlPrompt> prompts, IReadOnlyList<string> texts, int skipped, IReadOnlyList<double?> passRates, int outsidePassRate, int belowTopFraction)
     {
+        BelowTopFraction = belowTopFraction;
         Prompts = prompts;
         Texts = texts;
         Skipped = skipped;
@@ -37,6 +38,9 @@ public sealed class PromptSet
     /// <summary>Prompts left out by the offline filter data.min_pass_rate / data.max_pass_rate.</summary>
     public int OutsidePassRate { get; }
 
+    /// <summary>Prompts left out by the score curriculum data.top_fraction.</summary>
+    public int BelowTopFraction { get; }
+
     public static PromptSet Load(DataSection data, Tokenizer tokenizer)
     {
         if (data.TrainFiles.Count == 0)
@@ -50,6 +54,8 @@ public sealed class PromptSet
         var prompts = new List<RlPrompt>();
         var texts = new List<string>();
         var passRates = new List<double?>();
+        var scores = new List<double>();
+        bool curriculum = data.TopFraction < 1;
         int skipped = 0, outside = 0;
         bool band = data.MinPassRate is not null || data.MaxPassRate is not null;
         foreach (var path in data.TrainFiles)
@@ -68,11 +74,21 @@ public sealed class PromptSet
                 prompts.Add(new RlPrompt(ids, answer));
                 texts.Add(text);
                 passRates.Add(passRate);
+                if (curriculum) scores.Add(ScoreCurriculum.Score(row, data.ScoreKey!, path, line));
             }
+        }
+        int below = 0;
+        if (curriculum && prompts.Count > 0)
+        {
+            var top = ScoreCurriculum.Top(scores, data.TopFraction);
+            below = prompts.Count - top.Length;
+            prompts = [.. top.Select(i => prompts[i])];
+            texts = [.. top.Select(i => texts[i])];
+            passRates = [.. top.Select(i => passRates[i])];
         }
         if (prompts.Count == 0)
             throw new InvalidDataException($"{string.Join(", ", data.TrainFiles)}: no usable prompt ({skipped} longer than data.max_prompt_length={data.MaxPromptLength} tokens, {outside} outside the pass-rate band [{data.MinPassRate?.ToString() ?? "0"}, {data.MaxPassRate?.ToString() ?? "1"}]). HINT: add prompts, raise data.max_prompt_length or widen data.min_pass_rate / data.max_pass_rate");
-        return new PromptSet(prompts, texts, skipped, passRates, outside);
+        return new PromptSet(prompts, texts, skipped, passRates, outside, below);
     }
 
     private static IEnumerable<(int Line, JsonObject Row)> ReadRows(string path)

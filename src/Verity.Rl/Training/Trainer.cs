@@ -86,6 +86,8 @@ public static class Trainer
             log.LogWarning("skipped {Skipped} prompts longer than data.max_prompt_length={Max} tokens", prompts.Skipped, config.Data.MaxPromptLength);
         if (prompts.OutsidePassRate > 0)
             log.LogInformation("left out {Count} prompts outside the pass-rate band data.min_pass_rate / data.max_pass_rate", prompts.OutsidePassRate);
+        if (prompts.BelowTopFraction > 0)
+            log.LogInformation("left out {Count} prompts below the top data.top_fraction={Fraction} by {Key}", prompts.BelowTopFraction, config.Data.TopFraction, config.Data.ScoreKey);
         var reward = new TrainingReward(config.Reward, TrainingReward.SettingsFor(config), text => tokenizer.Encode(text, addSpecialTokens: false).Length);
 
         // 4. optimizer, sampler, schedule, checkpoints

@@ -103,3 +103,48 @@ public class PassRateDataTests
         TrainerTests.AssertSameMetrics(rows, TrainerTests.Rows(cut));
     }
 }
+
+/// <summary>Curriculum by score: data.score_key + data.top_fraction, e.g. one fraction per stage.</summary>
+public class ScoreCurriculumTests
+{
+    [Fact]
+    public void Top_fraction_keeps_the_highest_scores_ties_in_file_order_and_file_order_overall()
+    {
+        double[] scores = [0.1, 0.9, 0.5, 0.9, 0.3, 0.7, 0.2, 0.8];
+        Assert.Equal([1, 3], ScoreCurriculum.Top(scores, 0.25));
+        Assert.Equal([1, 2, 3, 5, 7], ScoreCurriculum.Top(scores, 0.6)); // ⌈4.8⌉ = 5
+        Assert.Equal(Enumerable.Range(0, 8), ScoreCurriculum.Top(scores, 1.0));
+        Assert.Equal([1], ScoreCurriculum.Top([0.0, 1.0, 1.0], 0.3)); // tie at the cut: the earlier line wins
+    }
+
+    [Fact]
+    public void A_stage_per_fraction_trains_on_a_growing_top_of_the_file()
+    {
+        // Given prompts scored 7, 6, …, 0 in file order
+        using var dir = new TempDir();
+        TinyRun.Create(dir.Path, prompts: 8);
+        var lines = File.ReadAllLines(dir.File("prompts.jsonl")).Select((l, i) =>
+        {
+            var row = JsonNode.Parse(l)!.AsObject();
+            row["potential"] = 7 - i;
+            return row.ToJsonString();
+        }).ToArray();
+        File.WriteAllLines(dir.File("prompts.jsonl"), lines);
+        var tokenizer = Tokenizer.FromFolder(Path.Combine(dir.Path, "model"));
+        var data = new DataSection { TrainFiles = [dir.File("prompts.jsonl")], PromptKey = "question", Template = "none", ScoreKey = "potential" };
+
+        // Then a quarter is the first two lines, half the first four
+        var questions = lines.Select(l => (string)JsonNode.Parse(l)!["question"]!).ToList();
+        var quarter = PromptSet.Load(data with { TopFraction = 0.25 }, tokenizer);
+        Assert.Equal(questions.Take(2), quarter.Texts);
+        Assert.Equal(6, quarter.BelowTopFraction);
+        Assert.Equal(questions.Take(4), PromptSet.Load(data with { TopFraction = 0.5 }, tokenizer).Texts);
+
+        // and a fraction without a score key, or a line without the score, is refused with the fix
+        var noKey = Assert.Throws<InvalidDataException>(() => ConfigLoader.Load(null, ["data.top_fraction=0.5"]));
+        Assert.StartsWith("config: data.top_fraction (0.5) ranks prompts by a score, but data.score_key is not set", noKey.Message);
+        File.AppendAllText(dir.File("prompts.jsonl"), "{\"question\": \"1+1=\", \"answer\": \"2\"}\n");
+        var missing = Assert.Throws<InvalidDataException>(() => PromptSet.Load(data with { TopFraction = 0.5 }, tokenizer));
+        Assert.StartsWith($"{dir.File("prompts.jsonl")}:9: missing field \"potential\"", missing.Message);
+    }
+}
