@@ -69,6 +69,9 @@ public sealed record AlgorithmSection
     /// <summary>DAPO dynamic sampling.</summary>
     public DynamicSamplingSection DynamicSampling { get; init; } = new();
 
+    /// <summary>Online pass-rate filter on each step's groups.</summary>
+    public PassRateFilterSection PassRateFilter { get; init; } = new();
+
     /// <summary>Handling of responses cut at max_new_tokens.</summary>
     public OverlongSection Overlong { get; init; } = new();
 
@@ -131,12 +134,29 @@ public sealed record EntropySection
 /// <summary>DAPO dynamic sampling: groups whose rewards all agree carry no gradient.</summary>
 public sealed record DynamicSamplingSection
 {
-    /// <summary>Drop groups whose reward std is 0 and keep generating until data.batch_size groups remain (DAPO).
-    /// Needs rollout.n ≥ 2.</summary>
+    /// <summary>Drop groups whose reward std is 0 and keep generating rounds of data.gen_batch_size prompts until
+    /// data.batch_size groups remain; the first batch_size kept groups are trained on (DAPO, arXiv 2503.14476).
+    /// Also refills groups dropped by pass_rate_filter. Needs rollout.n ≥ 2. Metrics dynamic_sampling/*.</summary>
     public bool Enable { get; init; }
 
-    /// <summary>Generation rounds per step before training on what was kept (DAPO: 10); bounds the cost.</summary>
+    /// <summary>Generation rounds per step at most (DAPO: 10); bounds the cost. When they run out the step trains
+    /// on the groups kept so far and logs dynamic_sampling/batch_full = 0.</summary>
     public int MaxGenBatches { get; init; } = 10;
+}
+
+/// <summary>Online pass-rate filter (Skywork-OR1, AceReason): a group's pass rate is the fraction of its scored
+/// responses with reward &gt; 0; groups outside [low, high] are dropped before the advantages.</summary>
+public sealed record PassRateFilterSection
+{
+    /// <summary>Turn the filter on; with dynamic_sampling.enable the dropped groups are refilled. Metric
+    /// pass_rate_filter/frac_dropped.</summary>
+    public bool Enable { get; init; }
+
+    /// <summary>Lowest pass rate kept (e.g. 0.0625 = 1/16 drops all-wrong groups).</summary>
+    public double Low { get; init; }
+
+    /// <summary>Highest pass rate kept (Skywork-OR1 stage 2+: 0.375 = 6/16; 0.9375 drops all-correct groups at n = 16).</summary>
+    public double High { get; init; } = 1.0;
 }
 
 /// <summary>Responses truncated at rollout.max_new_tokens.</summary>

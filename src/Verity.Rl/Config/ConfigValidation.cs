@@ -48,6 +48,7 @@ internal static class ConfigValidation
             Check(c.Rollout.N >= 2, "rollout.n", $"is 1 but adv_estimator '{a.AdvEstimator}' compares samples of the same prompt", "set rollout.n ≥ 2 (e.g. 8), or use adv_estimator=reinforce_pp or gae");
         Check(!a.DynamicSampling.Enable || c.Rollout.N >= 2, "algorithm.dynamic_sampling.enable",
             "needs groups: with rollout.n=1 every group has zero reward std and would be dropped", "set rollout.n ≥ 2 or algorithm.dynamic_sampling.enable=false");
+        PassRates(c);
         Check(a.DynamicSampling.MaxGenBatches >= 1, "algorithm.dynamic_sampling.max_gen_batches", $"must be ≥ 1, got {a.DynamicSampling.MaxGenBatches}", "DAPO uses 10");
         Check(!a.Daro.Enable || c.Rollout.N >= 2, "algorithm.daro.enable", "needs pass-rate buckets 1/n … (n−1)/n, which do not exist for rollout.n=1", "set rollout.n ≥ 2 (the paper uses 8)");
         Check(!a.Daro.Enable || GroupEstimators.Contains(a.AdvEstimator), "algorithm.daro.enable", $"weights GRPO-style group losses, but adv_estimator is '{a.AdvEstimator}'", "use adv_estimator=grpo (or dr_grpo, lite_ppo, rloo)");
@@ -115,6 +116,7 @@ internal static class ConfigValidation
         ShapingValidation.Validate(c);
 
         // trainer and reward
+        StageValidation.Validate(c);
         var t = c.Trainer;
         Check(t.Steps >= 1, "trainer.steps", $"must be ≥ 1, got {t.Steps}", "set e.g. trainer.steps=100");
         Check(c.Sft.Epochs >= 1, "sft.epochs", $"must be ≥ 1, got {c.Sft.Epochs}", "use 1–3");
@@ -131,6 +133,29 @@ internal static class ConfigValidation
         {
             Check(!string.IsNullOrWhiteSpace(c.Reward[i].Name), $"reward.{i}.name", "is empty", "name a registered reward function such as math_accuracy");
             Check(double.IsFinite(c.Reward[i].Weight), $"reward.{i}.weight", $"must be finite, got {c.Reward[i].Weight}", "use e.g. 1.0");
+        }
+    }
+
+    /// <summary>Offline and online pass-rate bands and the Gaussian difficulty sampler.</summary>
+    private static void PassRates(RunConfig c)
+    {
+        var d = c.Data;
+        var f = c.Algorithm.PassRateFilter;
+        if (d.MinPassRate is double min) Check(min >= 0 && min <= 1, "data.min_pass_rate", $"must be in [0, 1], got {min}", "use e.g. 0.0625 (1/16) or null");
+        if (d.MaxPassRate is double max) Check(max >= 0 && max <= 1, "data.max_pass_rate", $"must be in [0, 1], got {max}", "use e.g. 0.9375 (15/16) or null");
+        if (d.MinPassRate is double lo && d.MaxPassRate is double hi)
+            Check(lo <= hi, "data.min_pass_rate", $"({lo}) is above data.max_pass_rate ({hi}); every prompt would be dropped", "swap them or set one to null");
+        Check(!string.IsNullOrWhiteSpace(d.PassRateKey), "data.pass_rate_key", "is empty", "use pass_rate (the field verity data difficulty writes)");
+        Check(d.TopFraction > 0 && d.TopFraction <= 1, "data.top_fraction", $"must be in (0, 1], got {d.TopFraction}", "use 0.25, 0.5, 0.75 or 1 (all prompts)");
+        Check(d.TopFraction == 1 || !string.IsNullOrWhiteSpace(d.ScoreKey), "data.top_fraction", $"({d.TopFraction}) ranks prompts by a score, but data.score_key is not set",
+            "set data.score_key to the JSON field holding each prompt's score, or data.top_fraction=1");
+        if (d.Sampler == "gaussian_difficulty")
+            Check(d.GaussianStd > 0 && double.IsFinite(d.GaussianMean), "data.gaussian_std", $"must be > 0 (with a finite data.gaussian_mean), got {d.GaussianStd}", "use 0.1 (seed note 002)");
+        if (f.Enable)
+        {
+            Check(f.Low >= 0 && f.High <= 1 && f.Low <= f.High, "algorithm.pass_rate_filter.low",
+                $"and high must satisfy 0 ≤ low ≤ high ≤ 1, got [{f.Low}, {f.High}]", "use e.g. low 0.0625, high 0.9375 (drop all-wrong and all-correct groups at n = 16)");
+            Check(c.Rollout.N >= 2, "algorithm.pass_rate_filter.enable", "needs groups: with rollout.n=1 a pass rate is 0 or 1", "set rollout.n ≥ 2 (Skywork-OR1: 16)");
         }
     }
 

@@ -32,6 +32,13 @@ public sealed record RunConfig
     /// <summary>Supervised fine-tuning settings (`verity sft` only).</summary>
     public SftSection Sft { get; init; } = new();
 
+    /// <summary>Multi-stage training (SRPO math → code; DeepScaleR 8k → 16k → 24k): a list of {name, steps, overrides};
+    /// empty = one stage, the config as is. Stage k is trained for `steps` (the stages' steps must add up to
+    /// trainer.steps) with `overrides` (CLI key=value syntax, e.g. "rollout.max_new_tokens=16384") on top of this
+    /// config, into trainer.run_dir/stage-k-name, from the previous stage's final checkpoint; optimizer moments, lr
+    /// schedule and sampler restart. See docs/rl-algorithms.md "Multi-stage runs".</summary>
+    public List<StageSection> Stages { get; init; } = [];
+
     /// <summary>Cross-field checks; throws <see cref="InvalidDataException"/> naming the key and the fix.</summary>
     public RunConfig Validate()
     {

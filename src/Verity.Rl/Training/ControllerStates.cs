@@ -9,8 +9,8 @@ namespace Verity.Rl.Training;
 
 /// <summary>
 /// What lives across steps besides weights and optimizer moments, as trainer_state.json
-/// <c>controller_states</c>: the prompt sampler's position, the KL coefficient β, the entropy coefficient α and
-/// DARO's learnable weights (as ln w, which round-trips exactly).
+/// <c>controller_states</c>: the prompt sampler's state (position, history-resampling tally, observed pass rates), the KL
+/// coefficient β, the entropy coefficient α and DARO's learnable weights (as ln w, which round-trips exactly).
 /// </summary>
 internal static class ControllerStates
 {
@@ -19,7 +19,7 @@ internal static class ControllerStates
     public const string Entropy = "entropy";
     public const string Daro = "daro";
 
-    public static Dictionary<string, JsonNode?> Capture(AlgorithmSetup setup, PromptSampler sampler)
+    public static Dictionary<string, JsonNode?> Capture(AlgorithmSetup setup, IPromptSampler sampler)
     {
         var states = new Dictionary<string, JsonNode?>(StringComparer.Ordinal)
         {
@@ -37,7 +37,7 @@ internal static class ControllerStates
     /// Restores the sampler in place and returns the setup with its controllers rebuilt at the saved
     /// coefficients (a controller's whole state is its coefficient; clamping a saved, already clamped α is exact).
     /// </summary>
-    public static AlgorithmSetup Restore(AlgorithmSetup setup, RunConfig config, IReadOnlyDictionary<string, JsonElement> states, PromptSampler sampler, string checkpoint)
+    public static AlgorithmSetup Restore(AlgorithmSetup setup, RunConfig config, IReadOnlyDictionary<string, JsonElement> states, IPromptSampler sampler, string checkpoint)
     {
         if (!states.TryGetValue(Sampler, out var samplerState))
             throw new InvalidDataException($"{checkpoint}: trainer_state.json has no '{Sampler}' controller state. HINT: this checkpoint was not written by verity train; start afresh with --resume none");

@@ -66,59 +66,65 @@ public sealed record RlStepResult(IReadOnlyDictionary<string, double> Metrics, I
 /// </summary>
 public static class RlStep
 {
+    /// <summary>One step on exactly these prompts (one generation round: no refill).</summary>
     public static RlStepResult Run(RlContext ctx, IReadOnlyList<RlPrompt> prompts, long step, double learningRate)
+    {
+        bool drawn = false;
+        return Run(ctx, _ => { if (drawn) return []; drawn = true; return prompts; }, step, learningRate);
+    }
+
+    /// <summary>
+    /// One step whose prompts come from <paramref name="draw"/> (asked for a count, it returns that many prompts,
+    /// or none when there are no more); sample groups are numbered in draw order across rounds.
+    /// </summary>
+    public static RlStepResult Run(RlContext ctx, Func<int, IReadOnlyList<RlPrompt>> draw, long step, double learningRate)
     {
         var cfg = ctx.Config;
         var setup = ctx.Setup;
         var metrics = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
 
-        // 1. rollout: n samples per prompt, each prompt prefilled once
-        var sampling = new SamplingParams
+        // 1–3. rounds of rollout → reward → group filters (RolloutRound). With DAPO dynamic sampling, rounds of
+        // data.gen_batch_size prompts repeat until data.batch_size groups are kept or max_gen_batches rounds ran,
+        // and the first batch_size kept groups are trained on; otherwise one round of data.batch_size prompts.
+        var ds = cfg.Algorithm.DynamicSampling;
+        int want = cfg.Data.BatchSize;
+        var rounds = new List<RolloutRound>();
+        do
         {
-            N = cfg.Rollout.N, Temperature = (float)cfg.Rollout.Temperature, TopP = (float)cfg.Rollout.TopP,
-            TopK = cfg.Rollout.TopK, MinP = (float)cfg.Rollout.MinP, MaxNewTokens = cfg.Rollout.MaxNewTokens,
-        };
-        var requests = prompts.Select((p, i) => new GenerationRequest(p.PromptIds,
-            sampling with { Seed = SeedFor(cfg.Trainer.Seed, step, i) }) { StopTokenIds = ctx.StopTokenIds, StopCriterion = ctx.StopCriterion }).ToList();
-        var generation = ctx.Generator.Generate(requests);
-        var samples = new List<RlSample>();
-        for (int g = 0; g < prompts.Count; g++)
-        {
-            var r = generation.Requests[g];
-            if (!r.Ok) throw new ArgumentException($"rollout: prompt {g}: {r.Error}");
-            foreach (var s in r.Samples)
-                samples.Add(new RlSample(g, prompts[g].PromptIds, s.CompletionIds, s.PolicyLogProbs, "", null, s.Finish));
+            var prompts = draw(ds.Enable ? cfg.Data.GenBatchSize ?? want : want);
+            if (prompts.Count == 0) break;
+            rounds.Add(RolloutRound.Run(ctx, prompts, step, firstGroup: rounds.Sum(r => r.Groups)));
         }
-        metrics["time/generate"] = clock.Elapsed.TotalSeconds;
+        while (ds.Enable && rounds.Sum(r => r.KeptGroups) < want && rounds.Count < ds.MaxGenBatches);
+        var samples = rounds.SelectMany(r => r.Samples).ToList();
+        var kept = rounds.SelectMany(r => r.Kept).ToList();
+        var train = ds.Enable ? FirstGroups(kept, want) : kept;
 
-        // 2. reward: text only
-        clock.Restart();
-        for (int i = 0; i < samples.Count; i++)
-        {
-            string text = ctx.Decode(samples[i].ResponseIds);
-            samples[i] = samples[i] with { Response = text, Reward = ctx.Reward(text, prompts[samples[i].Group].Answer) };
-        }
-        if (cfg.Algorithm.Overlong.Punish) metrics["overlong/penalty_mean"] = OverlongHandling.Punish(samples, cfg);
-        metrics["time/reward"] = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-
-        // 3. group statistics and filters: void samples leave; dynamic sampling drops zero-variance groups
         var scored = samples.Where(s => s.Reward is not null).ToList();
         var rewardsAll = scored.Select(s => s.Reward!.Value).ToArray();
         var groupsAll = scored.Select(s => s.Group).ToArray();
-        var keep = new bool[scored.Count];
-        if (cfg.Algorithm.DynamicSampling.Enable) DynamicSampling.KeepSequences(rewardsAll, groupsAll, keep);
-        else keep.AsSpan().Fill(true);
-        var train = scored.Where((_, i) => keep[i]).ToList();
+        metrics["time/generate"] = rounds.Sum(r => r.GenerateSeconds);
+        metrics["time/reward"] = rounds.Sum(r => r.RewardSeconds);
+        if (cfg.Algorithm.Overlong.Punish) metrics["overlong/penalty_mean"] = rounds.Sum(r => r.PenaltySum) / Math.Max(1, scored.Count);
         metrics["reward"] = rewardsAll.Length > 0 ? rewardsAll.Average() : 0;
         metrics["reward_std"] = GroupStatistics.Std(rewardsAll);
         metrics["acc"] = rewardsAll.Length > 0 ? rewardsAll.Count(r => r > 0) / (double)rewardsAll.Length : 0;
-        metrics["frac_reward_zero_std"] = ZeroStdFraction(rewardsAll, groupsAll);
+        metrics["frac_reward_zero_std"] = ZeroStdFraction(rewardsAll, groupsAll); // before the filters, over every round
         metrics["frac_void"] = 1 - scored.Count / (double)samples.Count;
         metrics["completions/mean_length"] = samples.Average(s => s.ResponseIds.Length);
         metrics["completions/max_length"] = samples.Max(s => s.ResponseIds.Length);
         metrics["completions/clipped_ratio"] = samples.Count(s => s.Finish == FinishReason.Length) / (double)samples.Count;
+        if (ds.Enable)
+        {
+            int trainGroups = train.Select(s => s.Group).Distinct().Count();
+            metrics["dynamic_sampling/gen_batches"] = rounds.Count;
+            metrics["dynamic_sampling/kept_groups"] = trainGroups;
+            metrics["dynamic_sampling/batch_full"] = trainGroups >= want ? 1 : 0; // 0: max_gen_batches ran out, trained on fewer
+        }
+        if (cfg.Algorithm.PassRateFilter.Enable)
+            metrics["pass_rate_filter/frac_dropped"] = rounds.Sum(r => r.PassRateDropped) / (double)Math.Max(1, rounds.Sum(r => r.Groups));
+        clock.Restart();
         if (train.Count == 0)
         {
             metrics["time/train"] = clock.Elapsed.TotalSeconds;
@@ -266,6 +272,13 @@ public static class RlStep
             for (int k = 0; k < part[b].RolloutLogProbs.Length; k++)
                 max = Math.Max(max, Math.Abs(part[b].RolloutLogProbs[k] - logp[b * width + k]));
         return max;
+    }
+
+    /// <summary>The samples of the first <paramref name="groups"/> groups in draw order (DAPO truncates to train_batch_size).</summary>
+    static List<RlSample> FirstGroups(List<RlSample> samples, int groups)
+    {
+        var first = samples.Select(s => s.Group).Distinct().Take(groups).ToHashSet();
+        return samples.Where(s => first.Contains(s.Group)).ToList();
     }
 
     static double ZeroStdFraction(double[] rewards, int[] groups)

@@ -55,6 +55,7 @@ public static class Trainer
 
         // 1. config: resolved and saved beside the run's outputs
         var config = ConfigLoader.Load(options.ConfigPath, options.Overrides);
+        if (config.Stages.Count > 0) return StagedRun.Run(options, config, log); // one Trainer.Run per stage
         var t = config.Trainer;
         string runDir = t.RunDir;
         Directory.CreateDirectory(runDir);
@@ -82,6 +83,10 @@ public static class Trainer
         var prompts = PromptSet.Load(config.Data, tokenizer);
         if (prompts.Skipped > 0)
             log.LogWarning("skipped {Skipped} prompts longer than data.max_prompt_length={Max} tokens", prompts.Skipped, config.Data.MaxPromptLength);
+        if (prompts.OutsidePassRate > 0)
+            log.LogInformation("left out {Count} prompts outside the pass-rate band data.min_pass_rate / data.max_pass_rate", prompts.OutsidePassRate);
+        if (prompts.BelowTopFraction > 0)
+            log.LogInformation("left out {Count} prompts below the top data.top_fraction={Fraction} by {Key}", prompts.BelowTopFraction, config.Data.TopFraction, config.Data.ScoreKey);
         var reward = new TrainingReward(config.Reward, TrainingReward.SettingsFor(config), text => tokenizer.Encode(text, addSpecialTokens: false).Length);
 
         // 4. optimizer, sampler, schedule, checkpoints
@@ -91,7 +96,7 @@ public static class Trainer
             LearningRate = o.Lr, Beta1 = o.Betas[0], Beta2 = o.Betas[1], Eps = o.Eps, WeightDecay = o.WeightDecay,
             Decays = AdamWOptions.DecayMatricesOnly,
         });
-        var sampler = new PromptSampler(config.Data.Sampler, prompts.Prompts.Count, t.Seed);
+        var sampler = PromptSamplers.Create(config.Data, prompts, t.Seed);
         var schedule = LrSchedules.Create(o.Schedule, new LrScheduleOptions
         {
             PeakLearningRate = o.Lr, TotalSteps = t.Steps, WarmupSteps = o.WarmupSteps, MinLrRatio = o.MinLrRatio, NumCycles = o.NumCycles,
@@ -150,12 +155,15 @@ public static class Trainer
         {
             for (long step = start + 1; step <= t.Steps; step++)
             {
-                var batch = sampler.Next(config.Data.BatchSize);
-                var result = RlStep.Run(ctx, batch.Select(i => prompts.Prompts[i]).ToList(), step, schedule(step - 1));
+                var batch = new List<int>(); // dataset index of each group, in draw order (dynamic sampling may draw more)
+                var result = RlStep.Run(ctx, n => { var next = sampler.Next(n); batch.AddRange(next); return next.Select(i => prompts.Prompts[i]).ToList(); },
+                    step, schedule(step - 1));
+                sampler.Record(PromptOutcome.FromSamples(result.Samples, batch));
                 var metrics = new Dictionary<string, double>(result.Metrics);
                 reward.TakeMeans(metrics);
                 if (metrics.TryGetValue("entropy", out double entropy)) setup.EntropyController.Update(entropy);
-                metrics["epoch"] = sampler.Epoch + sampler.Cursor / (double)prompts.Prompts.Count;
+                sampler.AddMetrics(metrics);
+                metrics["epoch"] = sampler.Epochs;
                 bool evaluated = evaluator is not null && PeriodicEval.IsDue(t, step);
                 if (evaluated) evaluator!.Run(step, metrics);
                 last = metrics;
@@ -177,11 +185,12 @@ public static class Trainer
         return new TrainResult(runDir, start, Math.Max(start, t.Steps), last, finalCheckpoint);
     }
 
-    /// <summary>Config keys that validate but that <see cref="RlStep"/> does not act on yet: said out loud, never silently ignored.</summary>
+    /// <summary>Config keys that validate but that <see cref="RlStep"/> does not act on yet: said out loud, never silently ignored.
+    /// Today every key that validates is applied; a key added to the records before its step code goes here.</summary>
     internal static IEnumerable<string> NotYetApplied(RunConfig c)
     {
-        var a = c.Algorithm;
-        if (a.DynamicSampling.Enable && c.Data.GenBatchSize is not null) yield return "data.gen_batch_size (dynamic sampling drops zero-variance groups but does not generate more)";
+        _ = c;
+        yield break;
     }
 
     private static void WriteAtomically(string path, string text)

@@ -124,8 +124,8 @@ public class TrainerTests
         var unknownKey = Assert.Throws<InvalidDataException>(() => Train(dir.Path, yaml, null, "trainer.stepz=3"));
         Assert.Contains("trainer.steps", unknownKey.Message);
 
-        var sampler = Assert.Throws<NotSupportedException>(() => Train(dir.Path, yaml, null, "data.sampler=gaussian_difficulty", $"data.train_files=[{dir.File("other.jsonl")}]", "data.prompt_key=problem"));
-        Assert.Contains("random, sequential", sampler.Message);
+        var sampler = Assert.Throws<InvalidDataException>(() => Train(dir.Path, yaml, null, "data.sampler=gaussian", $"data.train_files=[{dir.File("other.jsonl")}]", "data.prompt_key=problem"));
+        Assert.Contains("gaussian_difficulty", sampler.Message);
         foreach (var e in new Exception[] { missingModel, badLine, missingKey, unknownKey, sampler })
             Assert.DoesNotContain('\n', e.Message);
     }
