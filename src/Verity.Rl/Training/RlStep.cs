@@ -8,6 +8,7 @@ using Verity.Rl.Algorithms.Aggregation;
 using Verity.Rl.Algorithms.Filters;
 using Verity.Rl.Algorithms.Losses;
 using Verity.Rl.Config;
+using Verity.Rl.Rollout;
 
 namespace Verity.Rl.Training;
 
@@ -43,10 +44,17 @@ public sealed class RlContext
 
     /// <summary>Stop ids for sampling (the tokenizer's EOS ids).</summary>
     public IReadOnlyCollection<int> StopTokenIds { get; init; } = [];
+
+    /// <summary>The code interpreter for rollout.tool=code_interpreter (Rollout/CodeInterpreterRollout.cs); null otherwise.</summary>
+    public CodeInterpreterRollout? ToolRollout { get; init; }
 }
 
 /// <summary>One sampled response with its reward, for logs and completions.jsonl.</summary>
-public sealed record RlSample(int Group, int[] PromptIds, int[] ResponseIds, float[] RolloutLogProbs, string Response, double? Reward, FinishReason Finish);
+public sealed record RlSample(int Group, int[] PromptIds, int[] ResponseIds, float[] RolloutLogProbs, string Response, double? Reward, FinishReason Finish)
+{
+    /// <summary>Per response token 1 = counts in the loss, 0 = a tool token (its rollout log-prob is 0); null = all count.</summary>
+    public double[]? LossMask { get; init; }
+}
 
 /// <summary>What one step did: TRL-style metrics and the samples.</summary>
 public sealed record RlStepResult(IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<RlSample> Samples);
@@ -73,9 +81,10 @@ public static class RlStep
         };
         var requests = prompts.Select((p, i) => new GenerationRequest(p.PromptIds,
             sampling with { Seed = SeedFor(cfg.Trainer.Seed, step, i) }) { StopTokenIds = ctx.StopTokenIds }).ToList();
-        var generation = ctx.Generator.Generate(requests);
-        var samples = new List<RlSample>();
-        for (int g = 0; g < prompts.Count; g++)
+        var toolSamples = ToolRolloutStage.RunIfEnabled(ctx, prompts, requests, metrics); // codeturns: null unless rollout.tool is set
+        var generation = toolSamples is null ? ctx.Generator.Generate(requests) : null;
+        var samples = toolSamples ?? [];
+        for (int g = 0; generation is not null && g < prompts.Count; g++)
         {
             var r = generation.Requests[g];
             if (!r.Ok) throw new ArgumentException($"rollout: prompt {g}: {r.Error}");
@@ -117,7 +126,7 @@ public static class RlStep
         }
 
         // 4. advantages over the kept samples, in response layout [B·T]
-        var batch = new SequenceBatch(train.Select(s => s.PromptIds).ToList(), train.Select(s => s.ResponseIds).ToList());
+        var batch = new SequenceBatch(train.Select(s => s.PromptIds).ToList(), train.Select(s => s.ResponseIds).ToList(), ToolRolloutStage.Masks(train));
         int B = batch.B, T = batch.T;
         var advantages = new double[B * T];
         var returns = new double[B * T];
@@ -158,7 +167,7 @@ public static class RlStep
                 {
                     int u1 = Math.Min(m1, u0 + micro);
                     var part = train.Skip(u0).Take(u1 - u0).ToList();
-                    var mb = new SequenceBatch(part.Select(s => s.PromptIds).ToList(), part.Select(s => s.ResponseIds).ToList(), responseWidth: T);
+                    var mb = new SequenceBatch(part.Select(s => s.PromptIds).ToList(), part.Select(s => s.ResponseIds).ToList(), ToolRolloutStage.Masks(part), responseWidth: T);
                     var forward = ctx.Policy.Forward(mb.Engine);
                     var logp = mb.Gather(forward.LogProbs);
                     var entropy = mb.Gather(forward.Entropies);
@@ -215,7 +224,7 @@ public static class RlStep
         for (int u0 = 0; u0 < samples.Count; u0 += micro)
         {
             var part = samples.Skip(u0).Take(micro).ToList();
-            var mb = new SequenceBatch(part.Select(s => s.PromptIds).ToList(), part.Select(s => s.ResponseIds).ToList(), responseWidth: width);
+            var mb = new SequenceBatch(part.Select(s => s.PromptIds).ToList(), part.Select(s => s.ResponseIds).ToList(), ToolRolloutStage.Masks(part), responseWidth: width);
             mb.Gather(model.Forward(mb.Engine, keepActivations: false).LogProbs).CopyTo(result, u0 * width);
         }
         return result;
@@ -227,7 +236,7 @@ public static class RlStep
         double max = 0;
         for (int b = 0; b < part.Count; b++)
             for (int k = 0; k < part[b].RolloutLogProbs.Length; k++)
-                max = Math.Max(max, Math.Abs(part[b].RolloutLogProbs[k] - logp[b * width + k]));
+                if (ToolRolloutStage.Sampled(part[b], k)) max = Math.Max(max, Math.Abs(part[b].RolloutLogProbs[k] - logp[b * width + k]));
         return max;
     }
 

@@ -123,6 +123,7 @@ public static class Trainer
             Config = config,
             Setup = setup,
             StopTokenIds = stopIds,
+            ToolRollout = Rollout.CodeInterpreterRollout.FromConfig(config.Rollout, text => tokenizer.Encode(text, addSpecialTokens: false)), // codeturns
         };
 
         void WritePayload(string dir)
