@@ -28,8 +28,8 @@ public sealed record RolloutSection
     public List<string> Stop { get; init; } = [];
 
     /// <summary>Tool the model may call during a rollout: <c>none</c>, or <c>code_interpreter</c> (R1-Code-Interpreter:
-    /// a closed ```python block is run in the sandbox and its output appended as a ```output block, masked from the
-    /// loss; docs/code-sandbox.md). Needs Linux, root and bubblewrap.</summary>
+    /// a closed python fenced block is run in the sandbox and its output appended as an output fenced block, masked
+    /// from the loss; docs/code-sandbox.md). Needs Linux, root and bubblewrap.</summary>
     public string Tool { get; init; } = "none";
 
     /// <summary>Most tool calls per response; after the last one the model generates on, but its code is not run.
