@@ -15,8 +15,8 @@ namespace Verity.Rl.Rollout;
 /// <see cref="InterpreterProtocol.ToolMessage"/> ```output block, masked from the loss.</item>
 /// <item>The next round batches every response that is still active through the generator once more (continuous
 /// batching among them; responses that ended on EOS or length are done and take no slot). Each continues from its
-/// prompt + response so far, which the generator prefills again: it has no API to extend a finished sequence's KV
-/// cache, and a batched prefill of the prefix costs about what one decode step per token of it would.</item>
+/// prompt + response so far, which the generator prefills again (re-prefill): it has no API to extend a finished
+/// sequence's KV cache; extending it would save that recompute.</item>
 /// </list>
 /// Responses get at most <see cref="MaxTurns"/> tool calls; after the last one the code-block stop is off, so the
 /// model can still answer (code it writes then is not run). Tool tokens count toward the request's max_new_tokens:
