@@ -79,7 +79,8 @@ public static partial class InterpreterProtocol
     {
         var sb = new StringBuilder(run.Stdout);
         string stderr = run.Stderr;
-        if (run.Verdict == CodeVerdict.CE && stderr.StartsWith("CE ", StringComparison.Ordinal)) stderr = "SyntaxError: " + stderr[3..];
+        // The harness reports a compile error as "CE <exception>: <message>"; the model sees Python's own line.
+        if (run.Verdict == CodeVerdict.CE && stderr.StartsWith("CE ", StringComparison.Ordinal)) stderr = stderr[3..];
         if (stderr.Length > 0)
         {
             if (sb.Length > 0 && sb[^1] != '\n') sb.Append('\n');

@@ -57,7 +57,7 @@ public class InterpreterProtocolTests
         Assert.False(t1);
         string tle = InterpreterProtocol.FormatOutput(new ProgramRun("partial", "", CodeVerdict.TLE, TimeSpan.Zero), limits, 500, out _);
         Assert.Equal("partial\nTimeoutError: the program ran longer than 2 s and was stopped", tle);
-        string ce = InterpreterProtocol.FormatOutput(new ProgramRun("", "CE invalid syntax (solution.py, line 1)\n", CodeVerdict.CE, TimeSpan.Zero), limits, 500, out _);
+        string ce = InterpreterProtocol.FormatOutput(new ProgramRun("", "CE SyntaxError: invalid syntax (solution.py, line 1)\n", CodeVerdict.CE, TimeSpan.Zero), limits, 500, out _);
         Assert.Equal("SyntaxError: invalid syntax (solution.py, line 1)\n", ce);
     }
 

@@ -133,6 +133,21 @@ public sealed class ToolRlStepTests(SandboxFixture fixture)
     }
 
     [Fact]
+    public void Same_seed_same_tool_rollout()
+    {
+        // Given two runs from the same initial weights and seed
+        var a = RlStep.Run(Context(Tiny()), Prompts(), 1, 0.02);
+        var b = RlStep.Run(Context(Tiny()), Prompts(), 1, 0.02);
+
+        // Then every response, its mask and its log-probs are the same (later rounds draw from derived seeds)
+        Assert.True(a.Metrics["tool/calls_mean"] > 0);
+        Assert.Equal(a.Samples.Select(s => s.ResponseIds), b.Samples.Select(s => s.ResponseIds));
+        Assert.Equal(a.Samples.Select(s => s.LossMask), b.Samples.Select(s => s.LossMask));
+        Assert.Equal(a.Samples.Select(s => s.RolloutLogProbs), b.Samples.Select(s => s.RolloutLogProbs));
+        Assert.Equal(a.Metrics["loss"], b.Metrics["loss"]);
+    }
+
+    [Fact]
     public void A_tool_config_without_a_tool_is_an_error_with_a_hint()
     {
         var ex = Assert.Throws<ArgumentException>(() => RlStep.Run(Context(Tiny(), withTool: false), Prompts(), 1, 0.02));
