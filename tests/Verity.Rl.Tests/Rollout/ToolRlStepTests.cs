@@ -141,7 +141,9 @@ public sealed class ToolRlStepTests(SandboxFixture fixture)
 
         // Then every response, its mask and its log-probs are the same (later rounds draw from derived seeds)
         Assert.True(a.Metrics["tool/calls_mean"] > 0);
-        Assert.Equal(a.Samples.Select(s => s.ResponseIds), b.Samples.Select(s => s.ResponseIds));
+        Assert.Equal(a.Samples.Count, b.Samples.Count);
+        for (int i = 0; i < a.Samples.Count; i++)
+            Assert.True(a.Samples[i].ResponseIds.SequenceEqual(b.Samples[i].ResponseIds), $"sample {i}: {System.Text.Json.JsonSerializer.Serialize(a.Samples[i].Response)} vs {System.Text.Json.JsonSerializer.Serialize(b.Samples[i].Response)}");
         Assert.Equal(a.Samples.Select(s => s.LossMask), b.Samples.Select(s => s.LossMask));
         Assert.Equal(a.Samples.Select(s => s.RolloutLogProbs), b.Samples.Select(s => s.RolloutLogProbs));
         Assert.Equal(a.Metrics["loss"], b.Metrics["loss"]);
