@@ -45,7 +45,7 @@ public sealed class ToolRlStepTests(SandboxFixture fixture)
             Optim = new OptimSection { Lr = 0.02, WeightDecay = 0, MicroBatch = 8 },
             Trainer = new TrainerSection { Seed = 5 },
         };
-        var runner = new ProgramRunner(fixture.Sandbox, CodeInterpreterRollout.Limits(config.Rollout with { ToolTimeout = 3, ToolMemoryMb = 512 }), workers: 2);
+        var runner = new ProgramRunner(fixture.Sandbox, CodeInterpreterRollout.Limits(config.Rollout with { ToolTimeout = 10, ToolMemoryMb = 512 }), workers: 2);
         return new RlContext
         {
             Policy = model,
