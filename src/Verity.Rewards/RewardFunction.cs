@@ -34,4 +34,7 @@ public sealed record RewardSettings
 
     /// <summary>Most final-answer markers (\boxed, "Answer:", "final answer") allowed before a response counts as marker spam.</summary>
     public int MaxAnswerMarkers { get; init; } = 4;
+
+    /// <summary>Tool calls a response may make before <c>code_turns</c> penalizes it (R1-Code-Interpreter: 6).</summary>
+    public int ToolTurnLimit { get; init; } = 6;
 }

@@ -25,6 +25,9 @@ public static class RewardRegistry
             ["repetition_penalty"] = s => input => RepetitionDetector.Penalty(input, s),
             // DAPO soft overlong punishment.
             ["soft_overlong"] = s => input => LengthPenalty.Reward(input, s),
+            // Code interpreter (R1-CI): +1 / −1 for well-formed tool calls; −1 beyond tool_turn_limit calls, else 0.
+            ["code_format"] = s => input => Code.InterpreterRewards.Format(input),
+            ["code_turns"] = s => input => Code.InterpreterRewards.Turns(input, s),
         };
 
     /// <summary>The reward named <paramref name="name"/>, built with <paramref name="settings"/>.</summary>

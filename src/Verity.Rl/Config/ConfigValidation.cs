@@ -38,6 +38,7 @@ internal static class ConfigValidation
         Check(c.Rollout.TopK >= 0, "rollout.top_k", $"must be ≥ 0, got {c.Rollout.TopK}", "use 0 to disable top-k");
         Check(c.Rollout.MinP >= 0 && c.Rollout.MinP < 1, "rollout.min_p", $"must be in [0, 1), got {c.Rollout.MinP}", "use 0 to disable min-p");
         Check(c.Rollout.MaxNewTokens >= 1, "rollout.max_new_tokens", $"must be ≥ 1, got {c.Rollout.MaxNewTokens}", "set e.g. rollout.max_new_tokens=512");
+        ToolConfigValidation.Validate(c); // codeturns: rollout.tool and its keys
         Check(c.Data.BatchSize >= 1, "data.batch_size", $"must be ≥ 1, got {c.Data.BatchSize}", "set e.g. data.batch_size=32");
         Check(c.Data.MaxPromptLength >= 1, "data.max_prompt_length", $"must be ≥ 1, got {c.Data.MaxPromptLength}", "set e.g. data.max_prompt_length=512");
         if (c.Data.GenBatchSize is int gen)

@@ -1,6 +1,7 @@
 using Verity.Engine.Generation;
 using Verity.Rl.Algorithms.Filters;
 using Verity.Rl.Config;
+using Verity.Rl.Rollout;
 
 namespace Verity.Rl.Training;
 
@@ -29,18 +30,19 @@ internal static class OverlongHandling
     }
 
     /// <summary>
-    /// [B][response length] loss masks with truncated (finish = length) samples zeroed, or null when
-    /// algorithm.overlong.filter is off (every response token counts).
+    /// [B][response length] loss masks: each sample's own mask (0 on tool-output tokens, rollout.tool) with
+    /// truncated (finish = length) samples zeroed when algorithm.overlong.filter is on; null when every response
+    /// token counts.
     /// </summary>
     public static List<double[]>? LossMasks(IReadOnlyList<RlSample> train, OverlongSection overlong)
     {
-        if (!overlong.Filter) return null;
+        var own = ToolRolloutStage.Masks(train);
+        if (!overlong.Filter) return own?.ToList();
         var truncated = train.Select(s => s.Finish == FinishReason.Length).ToArray();
         var masks = new List<double[]>(train.Count);
         for (int b = 0; b < train.Count; b++)
         {
-            var mask = new double[train[b].ResponseIds.Length];
-            mask.AsSpan().Fill(1);
+            var mask = own?[b].ToArray() ?? Enumerable.Repeat(1.0, train[b].ResponseIds.Length).ToArray();
             Overlong.MaskTruncated(truncated.AsSpan(b, 1), mask.Length, mask);
             masks.Add(mask);
         }

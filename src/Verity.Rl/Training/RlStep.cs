@@ -8,6 +8,7 @@ using Verity.Rl.Algorithms.Aggregation;
 using Verity.Rl.Algorithms.Filters;
 using Verity.Rl.Algorithms.Losses;
 using Verity.Rl.Config;
+using Verity.Rl.Rollout;
 
 namespace Verity.Rl.Training;
 
@@ -49,10 +50,17 @@ public sealed class RlContext
 
     /// <summary>Stop strings (rollout.stop) as a criterion on the decoded completion; null = none. <see cref="Decode"/> cuts the text before them.</summary>
     public StopCriterion? StopCriterion { get; init; }
+
+    /// <summary>The code interpreter for rollout.tool=code_interpreter (Rollout/CodeInterpreterRollout.cs); null otherwise.</summary>
+    public CodeInterpreterRollout? ToolRollout { get; init; }
 }
 
 /// <summary>One sampled response with its reward, for logs and completions.jsonl.</summary>
-public sealed record RlSample(int Group, int[] PromptIds, int[] ResponseIds, float[] RolloutLogProbs, string Response, double? Reward, FinishReason Finish);
+public sealed record RlSample(int Group, int[] PromptIds, int[] ResponseIds, float[] RolloutLogProbs, string Response, double? Reward, FinishReason Finish)
+{
+    /// <summary>Per response token 1 = counts in the loss, 0 = a tool token (its rollout log-prob is 0); null = all count.</summary>
+    public double[]? LossMask { get; init; }
+}
 
 /// <summary>What one step did: TRL-style metrics and the samples.</summary>
 public sealed record RlStepResult(IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<RlSample> Samples);
@@ -94,7 +102,7 @@ public static class RlStep
         {
             var prompts = draw(ds.Enable ? cfg.Data.GenBatchSize ?? want : want);
             if (prompts.Count == 0) break;
-            rounds.Add(RolloutRound.Run(ctx, prompts, step, firstGroup: rounds.Sum(r => r.Groups)));
+            rounds.Add(RolloutRound.Run(ctx, prompts, step, firstGroup: rounds.Sum(r => r.Groups), metrics));
         }
         while (ds.Enable && rounds.Sum(r => r.KeptGroups) < want && rounds.Count < ds.MaxGenBatches);
         var samples = rounds.SelectMany(r => r.Samples).ToList();
@@ -135,7 +143,7 @@ public static class RlStep
         var lossMasks = OverlongHandling.LossMasks(train, cfg.Algorithm.Overlong);
         var batch = new SequenceBatch(train.Select(s => s.PromptIds).ToList(), train.Select(s => s.ResponseIds).ToList(), lossMasks);
         int B = batch.B, T = batch.T;
-        if (lossMasks is not null) metrics["overlong/filtered_ratio"] = train.Count(s => s.Finish == FinishReason.Length) / (double)B;
+        if (cfg.Algorithm.Overlong.Filter) metrics["overlong/filtered_ratio"] = train.Count(s => s.Finish == FinishReason.Length) / (double)B;
         if (batch.Mask.Sum() == 0)
         {
             metrics["time/train"] = clock.Elapsed.TotalSeconds;
@@ -258,7 +266,7 @@ public static class RlStep
         for (int u0 = 0; u0 < samples.Count; u0 += micro)
         {
             var part = samples.Skip(u0).Take(micro).ToList();
-            var mb = new SequenceBatch(part.Select(s => s.PromptIds).ToList(), part.Select(s => s.ResponseIds).ToList(), responseWidth: width);
+            var mb = new SequenceBatch(part.Select(s => s.PromptIds).ToList(), part.Select(s => s.ResponseIds).ToList(), ToolRolloutStage.Masks(part), responseWidth: width);
             mb.Gather(model.Forward(mb.Engine, keepActivations: false).LogProbs).CopyTo(result, u0 * width);
         }
         return result;
@@ -270,7 +278,7 @@ public static class RlStep
         double max = 0;
         for (int b = 0; b < part.Count; b++)
             for (int k = 0; k < part[b].RolloutLogProbs.Length; k++)
-                max = Math.Max(max, Math.Abs(part[b].RolloutLogProbs[k] - logp[b * width + k]));
+                if (ToolRolloutStage.Sampled(part[b], k)) max = Math.Max(max, Math.Abs(part[b].RolloutLogProbs[k] - logp[b * width + k]));
         return max;
     }
 

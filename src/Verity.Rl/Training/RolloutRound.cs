@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Verity.Engine.Generation;
 using Verity.Rl.Algorithms.Filters;
+using Verity.Rl.Rollout;
 
 namespace Verity.Rl.Training;
 
@@ -12,7 +13,7 @@ namespace Verity.Rl.Training;
 internal sealed record RolloutRound(List<RlSample> Samples, List<RlSample> Kept, int Groups, int KeptGroups, int PassRateDropped,
     double PenaltySum, double GenerateSeconds, double RewardSeconds)
 {
-    public static RolloutRound Run(RlContext ctx, IReadOnlyList<RlPrompt> prompts, long step, int firstGroup)
+    public static RolloutRound Run(RlContext ctx, IReadOnlyList<RlPrompt> prompts, long step, int firstGroup, IDictionary<string, double> metrics)
     {
         var cfg = ctx.Config;
         var clock = Stopwatch.StartNew();
@@ -25,9 +26,10 @@ internal sealed record RolloutRound(List<RlSample> Samples, List<RlSample> Kept,
         };
         var requests = prompts.Select((p, i) => new GenerationRequest(p.PromptIds,
             sampling with { Seed = RlStep.SeedFor(cfg.Trainer.Seed, step, firstGroup + i) }) { StopTokenIds = ctx.StopTokenIds, StopCriterion = ctx.StopCriterion }).ToList();
-        var generation = ctx.Generator.Generate(requests);
-        var samples = new List<RlSample>();
-        for (int g = 0; g < prompts.Count; g++)
+        var toolSamples = ToolRolloutStage.RunIfEnabled(ctx, prompts, requests, firstGroup, metrics); // null unless rollout.tool is set
+        var generation = toolSamples is null ? ctx.Generator.Generate(requests) : null;
+        var samples = toolSamples ?? [];
+        for (int g = 0; generation is not null && g < prompts.Count; g++)
         {
             var r = generation.Requests[g];
             if (!r.Ok) throw new ArgumentException($"rollout: prompt {firstGroup + g}: {r.Error}");

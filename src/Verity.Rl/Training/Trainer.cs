@@ -131,6 +131,7 @@ public static class Trainer
             Setup = setup,
             StopTokenIds = stopIds,
             StopCriterion = stops.Criterion,
+            ToolRollout = Rollout.CodeInterpreterRollout.FromConfig(config.Rollout, text => tokenizer.Encode(text, addSpecialTokens: false)), // codeturns
         };
         var evaluator = PeriodicEval.Create(ctx, tokenizer);
 

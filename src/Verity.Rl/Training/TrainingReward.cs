@@ -33,6 +33,7 @@ public sealed class TrainingReward
     {
         MaxLength = config.Rollout.MaxNewTokens,
         CacheLength = Math.Clamp(config.Algorithm.Overlong.BufferLen, 1, config.Rollout.MaxNewTokens),
+        ToolTurnLimit = config.Rollout.ToolTurnLimit,
     };
 
     /// <summary>For <see cref="RlContext.Reward"/>; an empty answer is no reference (math_accuracy is then void).</summary>
