@@ -27,13 +27,13 @@ public static class GradientOps
     /// <summary>
     /// torch.nn.utils.clip_grad_norm_: if ‖g‖ &gt; maxNorm, scales every gradient by maxNorm/(‖g‖+1e-6).
     /// Returns the norm before clipping (what trainers log). A non-finite norm leaves the gradients alone
-    /// so the caller can skip the step.
+    /// so the caller can skip the step. maxNorm = 0 turns clipping off (optim.grad_clip: 0) and only measures.
     /// </summary>
     public static double ClipGlobalNorm(IReadOnlyList<Parameter> parameters, double maxNorm)
     {
-        if (!(maxNorm > 0)) throw new ArgumentException($"gradient clipping: max norm must be > 0, got {maxNorm}.");
+        if (!(maxNorm >= 0)) throw new ArgumentException($"gradient clipping: max norm must be ≥ 0 (0 = off), got {maxNorm}. HINT: set optim.grad_clip to 1.0, or 0 to disable clipping");
         double norm = GlobalNorm(parameters);
-        if (!double.IsFinite(norm)) return norm;
+        if (!double.IsFinite(norm) || maxNorm == 0) return norm;
         double coef = maxNorm / (norm + 1e-6);
         if (coef < 1) Scale(parameters, (float)coef);
         return norm;

@@ -36,6 +36,16 @@ public class GradientOpsTests
     }
 
     [Fact]
+    public void Max_norm_zero_measures_without_clipping_and_negative_is_refused()
+    {
+        var ps = Params([3f, 0f], [0f, 4f]);
+        Assert.Equal(5.0, GradientOps.ClipGlobalNorm(ps, 0), 6);
+        Assert.Equal([3f, 0f], ps[0].Grad);
+        Assert.Throws<ArgumentException>(() => GradientOps.ClipGlobalNorm(ps, -1));
+        Assert.Throws<ArgumentException>(() => GradientOps.ClipGlobalNorm(ps, double.NaN));
+    }
+
+    [Fact]
     public void Frozen_gradients_are_outside_the_norm()
     {
         var ps = Params([3f], [4f]);
