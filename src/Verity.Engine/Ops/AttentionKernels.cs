@@ -165,4 +165,51 @@ internal static unsafe class AttentionKernels
             }
         }
     }
+    /// <summary>x[i] = exp(x[i] − shift) for i &lt; n; returns Σ x[i] (softmax numerators and their sum in one pass).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float ExpShiftSum(float* x, int n, float shift)
+    {
+        int i = 0;
+        float sum = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            var sh = Vector512.Create(shift);
+            var acc = Vector512<float>.Zero;
+            for (; i + 16 <= n; i += 16)
+            {
+                var e = Vector512.Exp(Vector512.Load(x + i) - sh);
+                e.Store(x + i);
+                acc += e;
+            }
+            sum = Vector512.Sum(acc);
+        }
+        for (; i < n; i++) sum += x[i] = MathF.Exp(x[i] - shift);
+        return sum;
+    }
+
+    /// <summary>
+    /// Attention backward for one score row: p[i] = exp(s[i] − lse) (s becomes p) and dp[i] = p[i]·(dp[i] − d)
+    /// (dP becomes dS), for i &lt; n.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ProbsAndScoreGrads(float* s, float* dp, int n, float lse, float d)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var l = Vector512.Create(lse);
+            var dv = Vector512.Create(d);
+            for (; i + 16 <= n; i += 16)
+            {
+                var p = Vector512.Exp(Vector512.Load(s + i) - l);
+                p.Store(s + i);
+                (p * (Vector512.Load(dp + i) - dv)).Store(dp + i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float p = s[i] = MathF.Exp(s[i] - lse);
+            dp[i] = p * (dp[i] - d);
+        }
+    }
 }
