@@ -77,7 +77,7 @@ internal sealed class IncrementalDecoder
             var w = _layers[l];
             // attention block: xn = norm(x); q,k,v = proj(xn); q/k norm; RoPE; append K/V; attend; x += o(att)
             RmsNorm.Forward(_x, w.AttnNorm.Data, n, c, eps, _xn, _rstd);
-            Linear.ForwardMany(_xn, n, c, [w.Q.Data, w.K.Data, w.V.Data], [w.QB?.Data, w.KB?.Data, w.VB?.Data], [qd, kvd, kvd], [_q, _k, _v]);
+            Linear.ForwardMany(_xn, [w.Q.Data, w.K.Data, w.V.Data], [w.QB?.Data, w.KB?.Data, w.VB?.Data], n, [qd, kvd, kvd], c, [_q, _k, _v]);
             if (w.QN is not null) RmsNorm.Forward(_q, w.QN.Data, n * nh, hd, eps, _q, _rstdH);
             if (w.KN is not null) RmsNorm.Forward(_k, w.KN.Data, n * nkv, hd, eps, _k, _rstdH);
             Rope.Forward(_q, _pos, n, nh, hd, _rope);
@@ -88,7 +88,7 @@ internal sealed class IncrementalDecoder
             TensorPrimitives.Add(_x.AsSpan(0, n * c), _tmp.AsSpan(0, n * c), _x.AsSpan(0, n * c));
             // MLP block: x += down(silu(gate(xn)) ⊙ up(xn)), xn = norm(x)
             RmsNorm.Forward(_x, w.MlpNorm.Data, n, c, eps, _xn, _rstd);
-            Linear.ForwardMany(_xn, n, c, [w.Gate.Data, w.Up.Data], [null, null], [inter, inter], [_gate, _up]);
+            Linear.ForwardMany(_xn, [w.Gate.Data, w.Up.Data], [null, null], n, [inter, inter], c, [_gate, _up]);
             SwiGlu.Forward(_gate, _up, n * inter, _act);
             Linear.Forward(_act, w.Down.Data, null, n, c, inter, _tmp);
             TensorPrimitives.Add(_x.AsSpan(0, n * c), _tmp.AsSpan(0, n * c), _x.AsSpan(0, n * c));

@@ -31,7 +31,7 @@ public static unsafe class Gemm
     /// Several forwards that share x: ys[i][M,N_i] = x[M,K] · ws[i][N_i,K]ᵀ (overwritten). With few rows (decode) they
     /// run as one parallel pass; otherwise one <see cref="XWt"/> each. Results equal separate <see cref="XWt"/> calls.
     /// </summary>
-    public static void XWtMany(ReadOnlySpan<float> x, int m, int k, ReadOnlySpan<float[]> ws, ReadOnlySpan<int> ns, ReadOnlySpan<float[]> ys)
+    public static void XWtMany(ReadOnlySpan<float> x, ReadOnlySpan<float[]> ws, int m, ReadOnlySpan<int> ns, int k, ReadOnlySpan<float[]> ys)
     {
         if (ws.Length != ns.Length || ws.Length != ys.Length)
             throw new ArgumentException($"Gemm.XWtMany: {ws.Length} weights, {ns.Length} sizes and {ys.Length} outputs. HINT: pass one size and one output per weight.");

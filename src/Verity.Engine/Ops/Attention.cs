@@ -136,7 +136,6 @@ public static unsafe class Attention
         if (len == 0) return;
         Gather(k, bi, t, nkv, kvh, hd, len, tp, hdp, ws.Kt, null);
         Gather(v, bi, t, nkv, kvh, hd, len, tp, hdp, null, ws.Vc);
-        Span<float> inv = stackalloc float[4];
         fixed (float* kt = ws.Kt, vc = ws.Vc, sb = ws.S, qb = ws.Qb, ob = ws.Ob)
             for (int tq0 = 0; tq0 < len; tq0 += 4)
             {
@@ -144,23 +143,23 @@ public static unsafe class Attention
                 LoadRows(q, bi, t, nh, h, hd, tq0, rows, hdp, scale, ws.Qb);
                 int lo = mask.FirstKey(bi, tq0) / 16 * 16, hi = RoundUp(tq0 + rows, 16);
                 AttentionKernels.Scores4(qb, hdp, kt, tp, hd, lo, hi, sb, tp);
-                // Unnormalized probabilities e^{s − max}; the weighted sum is divided by Σ afterwards (4·HD
-                // multiplies instead of one per score).
                 for (int r = 0; r < 4; r++)
                 {
                     var row = ws.S.AsSpan(r * tp, tp);
                     if (r >= rows) { row[lo..hi].Clear(); continue; }
                     int tq = tq0 + r, first = mask.FirstKey(bi, tq);
-                    float max = System.Numerics.Tensors.TensorPrimitives.Max(row[first..(tq + 1)]);
-                    float sum = AttentionKernels.ExpShiftSum(sb + r * tp + first, tq + 1 - first, max);
-                    inv[r] = 1f / sum;
+                    var live = row[first..(tq + 1)];
+                    float max = System.Numerics.Tensors.TensorPrimitives.Max(live);
+                    System.Numerics.Tensors.TensorPrimitives.Subtract(live, max, live);
+                    System.Numerics.Tensors.TensorPrimitives.Exp(live, live);
+                    float sum = System.Numerics.Tensors.TensorPrimitives.Sum(live);
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(live, 1f / sum, live);
                     lse[(bi * nh + h) * t + tq] = max + MathF.Log(sum);
                     row[lo..first].Clear();
                     row[(tq + 1)..hi].Clear();
                 }
                 AttentionKernels.WeightedSum4(sb, tp, vc, hdp, lo, hi, hdp, ob, hdp);
-                for (int r = 0; r < rows; r++)
-                    System.Numerics.Tensors.TensorPrimitives.Multiply(ws.Ob.AsSpan(r * hdp, hd), inv[r], o.AsSpan(((bi * t + tq0 + r) * nh + h) * hd, hd));
+                for (int r = 0; r < rows; r++) ws.Ob.AsSpan(r * hdp, hd).CopyTo(o.AsSpan(((bi * t + tq0 + r) * nh + h) * hd, hd));
             }
     }
 
@@ -218,7 +217,12 @@ public static unsafe class Attention
                         var ds = ws.DP.AsSpan(r * tp, tp); // dP in, dS out
                         if (r >= rows) { p[lo..hi].Clear(); ds[lo..hi].Clear(); continue; }
                         int tq = tq0 + r, first = mask.FirstKey(bi, tq);
-                        AttentionKernels.ProbsAndScoreGrads(sb + r * tp + first, dpb + r * tp + first, tq + 1 - first, lse[(bi * nh + h) * t + tq], dd[r]);
+                        var pl = p[first..(tq + 1)];
+                        var dl = ds[first..(tq + 1)];
+                        System.Numerics.Tensors.TensorPrimitives.Subtract(pl, lse[(bi * nh + h) * t + tq], pl);
+                        System.Numerics.Tensors.TensorPrimitives.Exp(pl, pl);
+                        System.Numerics.Tensors.TensorPrimitives.Subtract(dl, dd[r], dl);
+                        System.Numerics.Tensors.TensorPrimitives.Multiply(dl, pl, dl);
                         p[lo..first].Clear(); p[(tq + 1)..hi].Clear();
                         ds[lo..first].Clear(); ds[(tq + 1)..hi].Clear();
                     }

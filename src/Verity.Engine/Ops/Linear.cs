@@ -18,9 +18,9 @@ public static class Linear
     /// Several layers reading the same x [N,In] (q/k/v, gate/up): ys[i] [N,Out_i] = x·ws[i]ᵀ + biases[i]. Same results
     /// as one <see cref="Forward"/> each; with few rows (decode) the weights are streamed in one parallel pass.
     /// </summary>
-    public static void ForwardMany(float[] x, int n, int inDim, ReadOnlySpan<float[]> ws, ReadOnlySpan<float[]?> biases, ReadOnlySpan<int> outDims, ReadOnlySpan<float[]> ys)
+    public static void ForwardMany(float[] x, ReadOnlySpan<float[]> ws, ReadOnlySpan<float[]?> biases, int n, ReadOnlySpan<int> outDims, int inDim, ReadOnlySpan<float[]> ys)
     {
-        Gemm.XWtMany(x.AsSpan(0, n * inDim), n, inDim, ws, outDims, ys);
+        Gemm.XWtMany(x.AsSpan(0, n * inDim), ws, n, outDims, inDim, ys);
         for (int l = 0; l < ws.Length; l++)
         {
             if (biases[l] is not { } bias) continue;

@@ -1,12 +1,8 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using System.Numerics.Tensors;
 
 namespace Verity.Engine.Ops;
 
-/// <summary>
-/// SwiGLU activation: act = silu(gate) ⊙ up, silu(z) = z·σ(z). All buffers [N, I], flattened.
-/// Each direction is one fused pass over its buffers (one exp per element), in 16-float vectors with a scalar tail.
-/// </summary>
+/// <summary>SwiGLU activation: act = silu(gate) ⊙ up, silu(z) = z·σ(z). All buffers [N, I], flattened.</summary>
 public static class SwiGlu
 {
     const int Block = 4096;
@@ -19,28 +15,13 @@ public static class SwiGlu
         {
             for (int bl = start; bl < end; bl++)
             {
-                int o = bl * Block;
-                ForwardRange(gate, up, act, o, Math.Min(count, o + Block));
+                int o = bl * Block, len = Math.Min(Block, count - o);
+                var a = act.AsSpan(o, len);
+                TensorPrimitives.Sigmoid(gate.AsSpan(o, len), a);
+                TensorPrimitives.Multiply(a, gate.AsSpan(o, len), a);
+                TensorPrimitives.Multiply(a, up.AsSpan(o, len), a);
             }
         });
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void ForwardRange(float[] gate, float[] up, float[] act, int from, int to)
-    {
-        int i = from;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i + 16 <= to; i += 16)
-            {
-                var g = Vector512.Create(gate.AsSpan(i, 16));
-                var s = Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-g));
-                (g * s * Vector512.Create(up.AsSpan(i, 16))).CopyTo(act.AsSpan(i, 16));
-            }
-        for (; i < to; i++)
-        {
-            float g = gate[i], s = 1f / (1f + MathF.Exp(-g));
-            act[i] = g * s * up[i];
-        }
     }
 
     /// <summary>
@@ -52,35 +33,27 @@ public static class SwiGlu
         int blocks = (count + Block - 1) / Block;
         RowParallel.For(blocks, 12L * Block, (start, end) =>
         {
+            var sig = new float[Block];
+            var silu = new float[Block];
             for (int bl = start; bl < end; bl++)
             {
-                int o = bl * Block;
-                BackwardRange(dAct, gate, up, dGate, dUp, o, Math.Min(count, o + Block));
+                int o = bl * Block, len = Math.Min(Block, count - o);
+                var g = gate.AsSpan(o, len);
+                var sg = sig.AsSpan(0, len);
+                var sl = silu.AsSpan(0, len);
+                var da = dAct.AsSpan(o, len);
+                TensorPrimitives.Sigmoid(g, sg);
+                TensorPrimitives.Multiply(sg, g, sl);
+                TensorPrimitives.Multiply(da, sl, dUp.AsSpan(o, len));
+                // silu'(g) = σ + silu·(1 − σ) = σ + silu − silu·σ
+                var dg = dGate.AsSpan(o, len);
+                TensorPrimitives.Multiply(sl, sg, dg);
+                TensorPrimitives.Subtract(sl, dg, dg);
+                TensorPrimitives.Add(dg, sg, dg);
+                TensorPrimitives.Multiply(dg, up.AsSpan(o, len), dg);
+                TensorPrimitives.Multiply(dg, da, dg);
             }
         });
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void BackwardRange(float[] dAct, float[] gate, float[] up, float[] dGate, float[] dUp, int from, int to)
-    {
-        int i = from;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i + 16 <= to; i += 16)
-            {
-                var g = Vector512.Create(gate.AsSpan(i, 16));
-                var da = Vector512.Create(dAct.AsSpan(i, 16));
-                var s = Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-g));
-                var silu = g * s;
-                (da * silu).CopyTo(dUp.AsSpan(i, 16));
-                // silu'(g) = σ + silu·(1 − σ)
-                (da * Vector512.Create(up.AsSpan(i, 16)) * (s + silu * (Vector512<float>.One - s))).CopyTo(dGate.AsSpan(i, 16));
-            }
-        for (; i < to; i++)
-        {
-            float g = gate[i], da = dAct[i], s = 1f / (1f + MathF.Exp(-g)), silu = g * s;
-            dUp[i] = da * silu;
-            dGate[i] = da * up[i] * (s + silu * (1f - s));
-        }
     }
 
     /// <summary>float64 reference: act = silu(gate) ⊙ up.</summary>

@@ -1,6 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using Verity.Engine.Kernels;
 
 namespace Verity.Engine.Ops;
@@ -35,6 +33,7 @@ public static class TokenLogProb
             int first = v0;
             RowParallel.For(n, 4L * vc, (start, end) =>
             {
+                var e = new float[vc];
                 for (int i = start; i < end; i++)
                 {
                     var row = scratch.AsSpan(i * vc, vc);
@@ -53,9 +52,10 @@ public static class TokenLogProb
                         }
                         m[i] = mc;
                     }
-                    var (se, ze) = ExpSums(row, m[i]);
-                    s[i] += se;
-                    z[i] += ze;
+                    TensorPrimitives.Subtract(row, m[i], row);
+                    TensorPrimitives.Exp(row, e);
+                    s[i] += TensorPrimitives.Sum(e);
+                    z[i] += TensorPrimitives.Dot(e, row);
                 }
             });
         }
@@ -85,75 +85,26 @@ public static class TokenLogProb
             int first = v0;
             RowParallel.For(n, 4L * vc, (start, end) =>
             {
+                var p = new float[vc];
                 for (int i = start; i < end; i++)
                 {
                     var row = scratch.AsSpan(i * vc, vc);
                     float a = dLogp[i], b = dEntropy[i];
                     if (a == 0 && b == 0) { row.Clear(); continue; }
-                    LogitGrads(row, invT, lse[i], a + b * entropy[i], b);
+                    if (invT != 1f) TensorPrimitives.Multiply(row, invT, row);
+                    TensorPrimitives.Subtract(row, lse[i], row);   // log p
+                    TensorPrimitives.Exp(row, p);                  // p
+                    // dz = −p·(a + b·H + b·log p)
+                    TensorPrimitives.Multiply(row, -b, row);
+                    TensorPrimitives.Add(row, -(a + b * entropy[i]), row);
+                    TensorPrimitives.Multiply(row, p, row);
                     int tg = targets[i] - first;
-                    if ((uint)tg < (uint)vc) row[tg] += a * invT;
+                    if ((uint)tg < (uint)vc) row[tg] += a;
+                    if (invT != 1f) TensorPrimitives.Multiply(row, invT, row);
                 }
             });
             Gemm.XW(scratch.AsSpan(0, n * vc), wc, n, vc, c, dh.AsSpan(0, n * c), accumulate: true);
             if (dw is not null) Gemm.XtY(scratch.AsSpan(0, n * vc), h.AsSpan(0, n * c), n, vc, c, dw.AsSpan(v0 * c, vc * c), accumulate: true);
-        }
-    }
-
-    /// <summary>
-    /// One pass over a logits row shifted by its running max m: returns (Σ e, Σ e·(z − m)) with e = exp(z − m),
-    /// the two sums the streaming log-sum-exp and entropy need, without storing e.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static (float Sum, float Dot) ExpSums(ReadOnlySpan<float> row, float m)
-    {
-        int j = 0;
-        float sum = 0, dot = 0;
-        if (Vector512.IsHardwareAccelerated && row.Length >= 16)
-        {
-            var mv = Vector512.Create(m);
-            Vector512<float> vs = default, vd = default;
-            for (; j + 16 <= row.Length; j += 16)
-            {
-                var d = Vector512.Create(row.Slice(j, 16)) - mv;
-                var e = Vector512.Exp(d);
-                vs += e;
-                vd = Vector512.FusedMultiplyAdd(e, d, vd);
-            }
-            (sum, dot) = (Vector512.Sum(vs), Vector512.Sum(vd));
-        }
-        for (; j < row.Length; j++)
-        {
-            float d = row[j] - m, e = MathF.Exp(d);
-            sum += e;
-            dot += e * d;
-        }
-        return (sum, dot);
-    }
-
-    /// <summary>
-    /// In place, one pass: raw logits r → dz = −p·(c + b·log p)·τ⁻¹ with log p = r·τ⁻¹ − lse and p = exp(log p),
-    /// where c = a + b·H (the target's +a·τ⁻¹ is added by the caller).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void LogitGrads(Span<float> row, float invT, float lse, float c, float b)
-    {
-        int j = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var it = Vector512.Create(invT); var l = Vector512.Create(lse);
-            var cv = Vector512.Create(c); var bv = Vector512.Create(b);
-            for (; j + 16 <= row.Length; j += 16)
-            {
-                var lp = Vector512.Create(row.Slice(j, 16)) * it - l;
-                var p = Vector512.Exp(lp);
-                (-p * Vector512.FusedMultiplyAdd(bv, lp, cv) * it).CopyTo(row.Slice(j, 16));
-            }
-        }
-        for (; j < row.Length; j++)
-        {
-            float lp = row[j] * invT - lse, p = MathF.Exp(lp);
-            row[j] = -p * (b * lp + c) * invT;
         }
     }
 

@@ -29,7 +29,7 @@ public class GemmManyTests
                 var x = GemmCheck.Random(m * k, seed++);
                 var ws = ns.Select(n => GemmCheck.Random(n * k, seed++)).ToArray();
                 var ys = ns.Select(n => GemmCheck.Random(m * n, seed++)).ToArray(); // garbage that must be overwritten
-                Gemm.XWtMany(x, m, k, ws, ns, ys);
+                Gemm.XWtMany(x, ws, m, ns, k, ys);
                 for (int i = 0; i < ns.Length; i++)
                 {
                     var separate = new float[m * ns[i]];
@@ -58,7 +58,7 @@ public class GemmManyTests
             try
             {
                 var ys = ns.Select(n => new float[m * n]).ToArray();
-                Gemm.XWtMany(x, m, k, ws, ns, ys);
+                Gemm.XWtMany(x, ws, m, ns, k, ys);
                 return ys;
             }
             finally { WorkPool.ThreadCount = before; }
@@ -71,7 +71,7 @@ public class GemmManyTests
     [Fact]
     public void Mismatched_argument_counts_are_one_line_errors()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Gemm.XWtMany(new float[4], 1, 4, [new float[4]], [1, 1], [new float[1]]));
+        var ex = Assert.Throws<ArgumentException>(() => Gemm.XWtMany(new float[4], [new float[4]], 1, [1, 1], 4, [new float[1]]));
         Assert.Contains("HINT", ex.Message);
         Assert.DoesNotContain('\n', ex.Message);
     }
