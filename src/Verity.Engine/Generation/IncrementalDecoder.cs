@@ -77,9 +77,7 @@ internal sealed class IncrementalDecoder
             var w = _layers[l];
             // attention block: xn = norm(x); q,k,v = proj(xn); q/k norm; RoPE; append K/V; attend; x += o(att)
             RmsNorm.Forward(_x, w.AttnNorm.Data, n, c, eps, _xn, _rstd);
-            Linear.Forward(_xn, w.Q.Data, w.QB?.Data, n, qd, c, _q);
-            Linear.Forward(_xn, w.K.Data, w.KB?.Data, n, kvd, c, _k);
-            Linear.Forward(_xn, w.V.Data, w.VB?.Data, n, kvd, c, _v);
+            Linear.ForwardMany(_xn, [w.Q.Data, w.K.Data, w.V.Data], [w.QB?.Data, w.KB?.Data, w.VB?.Data], n, [qd, kvd, kvd], c, [_q, _k, _v]);
             if (w.QN is not null) RmsNorm.Forward(_q, w.QN.Data, n * nh, hd, eps, _q, _rstdH);
             if (w.KN is not null) RmsNorm.Forward(_k, w.KN.Data, n * nkv, hd, eps, _k, _rstdH);
             Rope.Forward(_q, _pos, n, nh, hd, _rope);
@@ -90,8 +88,7 @@ internal sealed class IncrementalDecoder
             TensorPrimitives.Add(_x.AsSpan(0, n * c), _tmp.AsSpan(0, n * c), _x.AsSpan(0, n * c));
             // MLP block: x += down(silu(gate(xn)) ⊙ up(xn)), xn = norm(x)
             RmsNorm.Forward(_x, w.MlpNorm.Data, n, c, eps, _xn, _rstd);
-            Linear.Forward(_xn, w.Gate.Data, null, n, inter, c, _gate);
-            Linear.Forward(_xn, w.Up.Data, null, n, inter, c, _up);
+            Linear.ForwardMany(_xn, [w.Gate.Data, w.Up.Data], [null, null], n, [inter, inter], c, [_gate, _up]);
             SwiGlu.Forward(_gate, _up, n * inter, _act);
             Linear.Forward(_act, w.Down.Data, null, n, c, inter, _tmp);
             TensorPrimitives.Add(_x.AsSpan(0, n * c), _tmp.AsSpan(0, n * c), _x.AsSpan(0, n * c));
@@ -125,9 +122,10 @@ internal sealed class IncrementalDecoder
 
     /// <summary>
     /// Causal attention of each row over its sequence's cache, positions 0..Position: the shared prefix
-    /// block, then the own block. q [N, NH, HD] → att [N, NH, HD]. One task per (row, kv head).
+    /// block, then the own block. q [N, NH, HD] → att [N, NH, HD]. One task per (row, kv head), which runs
+    /// the kv head's query heads together (<see cref="DecodeAttention"/>).
     /// </summary>
-    void Attend(int layer, IReadOnlyList<DecodeRow> rows, int n)
+    unsafe void Attend(int layer, IReadOnlyList<DecodeRow> rows, int n)
     {
         int nh = _cfg.NumHeads, nkv = _cfg.NumKvHeads, hd = _cfg.HeadDim, group = nh / nkv;
         float scale = 1f / MathF.Sqrt(hd);
@@ -135,44 +133,22 @@ internal sealed class IncrementalDecoder
         for (int i = 0; i < n; i++) work += rows[i].Position + 1;
         RowParallel.For(n * nkv, Math.Max(1, work / Math.Max(1, n)) * group * hd * 2, (start, end) =>
         {
-            float[] p = [];
+            float[] scores = [];
             for (int task = start; task < end; task++)
             {
                 int i = task / nkv, kvh = task % nkv;
                 var row = rows[i];
                 int len = row.Position + 1;
-                if (p.Length < len) p = new float[Math.Max(len, 2 * p.Length)];
+                if (scores.Length < group * len) scores = new float[Math.Max(group * len, 2 * scores.Length)];
                 var prefix = row.Cache.Prefix;
                 int pre = Math.Min(prefix?.Length ?? 0, len);
                 var own = row.Cache.Own;
-                for (int g = 0; g < group; g++)
+                fixed (float* q = _q, att = _att, sc = scores, pk = prefix?.K[layer], pv = prefix?.V[layer], ok = own.K[layer], ov = own.V[layer])
                 {
-                    int h = kvh * group + g;
-                    var qrow = _q.AsSpan((i * nh + h) * hd, hd);
-                    float max = float.NegativeInfinity;
-                    for (int s = 0; s < len; s++)
-                    {
-                        var krow = s < pre
-                            ? prefix!.K[layer].AsSpan(prefix.Offset(kvh, s - prefix.Start), hd)
-                            : own.K[layer].AsSpan(own.Offset(kvh, s - own.Start), hd);
-                        float sc = scale * TensorPrimitives.Dot(qrow, krow);
-                        p[s] = sc;
-                        if (sc > max) max = sc;
-                    }
-                    var pr = p.AsSpan(0, len);
-                    TensorPrimitives.Subtract(pr, max, pr);
-                    TensorPrimitives.Exp(pr, pr);
-                    float inv = 1f / TensorPrimitives.Sum(pr);
-                    var orow = _att.AsSpan((i * nh + h) * hd, hd);
-                    orow.Clear();
-                    for (int s = 0; s < len; s++)
-                    {
-                        if (pr[s] == 0) continue;
-                        var vrow = s < pre
-                            ? prefix!.V[layer].AsSpan(prefix.Offset(kvh, s - prefix.Start), hd)
-                            : own.V[layer].AsSpan(own.Offset(kvh, s - own.Start), hd);
-                        TensorPrimitives.MultiplyAdd(vrow, pr[s] * inv, orow, orow);
-                    }
+                    var first = pre == 0 ? default : new DecodeAttention.Run(pk + prefix!.Offset(kvh, -prefix.Start), pv + prefix.Offset(kvh, -prefix.Start), pre);
+                    var second = new DecodeAttention.Run(ok + own.Offset(kvh, pre - own.Start), ov + own.Offset(kvh, pre - own.Start), len - pre);
+                    int head0 = (i * nh + kvh * group) * hd;
+                    DecodeAttention.Attend(q + head0, group, hd, scale, first, second, sc, att + head0);
                 }
             }
         });

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Verity.Engine.Generation;
 
@@ -33,39 +34,87 @@ public sealed class TokenSampler
         if (v == 0) throw new ArgumentException("sampling: empty logits row.");
         int argmax = TensorPrimitives.IndexOfMax(logits);
         float maxLogit = logits[argmax];
-        float policyLogZ = maxLogit + LogSumExpShifted(logits, maxLogit);
+        EnsureCapacity(v);
+        // exp(l_i − max): the policy's unnormalized distribution, and at temperature 1 also the sampling one.
+        var prob = _prob.AsSpan(0, v);
+        TensorPrimitives.Subtract(logits, maxLogit, prob);
+        TensorPrimitives.Exp(prob, prob);
+        float policyLogZ = maxLogit + (float)Math.Log(SumAsDouble(prob));
 
         if (p.IsGreedy) return new SampledToken(argmax, logits[argmax] - policyLogZ, 0f);
 
-        EnsureCapacity(v);
-        // q_i ∝ exp((l_i − max)/T): the tempered distribution, unnormalized with max 1.
-        var prob = _prob.AsSpan(0, v);
-        TensorPrimitives.Subtract(logits, maxLogit, prob);
-        TensorPrimitives.Multiply(prob, 1f / p.Temperature, prob);
-        TensorPrimitives.Exp(prob, prob);
-
-        int count = SelectCandidates(prob, p);
-        var cand = _cand.AsSpan(0, count);
-        double mass = 0;
-        foreach (var id in cand) mass += prob[id];
-
-        double u = rng.NextDouble() * mass, cum = 0;
-        int chosen = cand[^1];
-        foreach (var id in cand)
+        if (p.Temperature != 1f)
         {
-            cum += prob[id];
-            if (u < cum) { chosen = id; break; }
+            // q_i ∝ exp((l_i − max)/T): the tempered distribution, unnormalized with max 1.
+            TensorPrimitives.Subtract(logits, maxLogit, prob);
+            TensorPrimitives.Multiply(prob, 1f / p.Temperature, prob);
+            TensorPrimitives.Exp(prob, prob);
+        }
+
+        int chosen;
+        double mass;
+        bool everyToken = (p.TopK <= 0 || p.TopK >= v) && p.TopP >= 1f && p.MinP <= 0f;
+        if (everyToken)
+        {
+            // Every token is a candidate (plain sampling): walk the ids in order, no candidate list.
+            mass = SumAsDouble(prob);
+            chosen = Pick(prob, rng.NextDouble() * mass);
+        }
+        else
+        {
+            int count = SelectCandidates(prob, p);
+            var cand = _cand.AsSpan(0, count);
+            mass = 0;
+            foreach (var id in cand) mass += prob[id];
+            double u = rng.NextDouble() * mass, cum = 0;
+            chosen = cand[^1];
+            foreach (var id in cand)
+            {
+                cum += prob[id];
+                if (u < cum) { chosen = id; break; }
+            }
         }
         float samplingLogProb = (float)(Math.Log(prob[chosen]) - Math.Log(mass));
         return new SampledToken(chosen, logits[chosen] - policyLogZ, samplingLogProb);
     }
 
-    /// <summary>log Σ exp(l − max), accumulated in double.</summary>
+    /// <summary>log Σ exp(l − max), accumulated in double (the float64 reference of the sampler's normalizer).</summary>
     internal static float LogSumExpShifted(ReadOnlySpan<float> logits, float max)
     {
         double s = 0;
         foreach (var l in logits) s += Math.Exp(l - max);
         return (float)Math.Log(s);
+    }
+
+    /// <summary>Σ x in double: 8 double lanes in a fixed order (the vocabulary is ~10⁵ terms; float lanes would lose digits).</summary>
+    internal static double SumAsDouble(ReadOnlySpan<float> x)
+    {
+        int i = 0;
+        double s = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var acc = Vector512<double>.Zero;
+            for (; i + 16 <= x.Length; i += 16)
+            {
+                var (lo, hi) = Vector512.Widen(Vector512.Create(x.Slice(i, 16)));
+                acc += lo + hi;
+            }
+            s = Vector512.Sum(acc);
+        }
+        for (; i < x.Length; i++) s += x[i];
+        return s;
+    }
+
+    /// <summary>The first id whose running sum of <paramref name="prob"/> (in id order) exceeds u; the last id if none does.</summary>
+    static int Pick(ReadOnlySpan<float> prob, double u)
+    {
+        double cum = 0;
+        for (int i = 0; i < prob.Length; i++)
+        {
+            cum += prob[i];
+            if (u < cum) return i;
+        }
+        return prob.Length - 1;
     }
 
     /// <summary>

@@ -27,6 +27,39 @@ public static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// Several forwards that share x: ys[i][M,N_i] = x[M,K] · ws[i][N_i,K]ᵀ (overwritten). With few rows (decode) they
+    /// run as one parallel pass; otherwise one <see cref="XWt"/> each. Results equal separate <see cref="XWt"/> calls.
+    /// </summary>
+    public static void XWtMany(ReadOnlySpan<float> x, ReadOnlySpan<float[]> ws, int m, ReadOnlySpan<int> ns, int k, ReadOnlySpan<float[]> ys)
+    {
+        if (ws.Length != ns.Length || ws.Length != ys.Length)
+            throw new ArgumentException($"Gemm.XWtMany: {ws.Length} weights, {ns.Length} sizes and {ys.Length} outputs. HINT: pass one size and one output per weight.");
+        for (int i = 0; i < ws.Length; i++)
+            Check(nameof(XWtMany), m, ns[i], k, (nameof(x), x.Length, (long)m * k), ("w" + i, ws[i].Length, (long)ns[i] * k), ("y" + i, ys[i].Length, (long)m * ns[i]));
+        if (m > GemmSmallM.MaxMForward || k == 0 || m == 0)
+        {
+            for (int i = 0; i < ws.Length; i++) XWt(x, ws[i], m, ns[i], k, ys[i]);
+            return;
+        }
+        var handles = new System.Runtime.InteropServices.GCHandle[2 * ws.Length];
+        try
+        {
+            var products = new GemmSmallM.Product[ws.Length];
+            for (int i = 0; i < ws.Length; i++)
+            {
+                handles[2 * i] = System.Runtime.InteropServices.GCHandle.Alloc(ws[i], System.Runtime.InteropServices.GCHandleType.Pinned);
+                handles[2 * i + 1] = System.Runtime.InteropServices.GCHandle.Alloc(ys[i], System.Runtime.InteropServices.GCHandleType.Pinned);
+                products[i] = new GemmSmallM.Product((float*)handles[2 * i].AddrOfPinnedObject(), ns[i], (float*)handles[2 * i + 1].AddrOfPinnedObject());
+            }
+            fixed (float* px = x) GemmSmallM.XWtMany(px, m, k, products);
+        }
+        finally
+        {
+            foreach (var h in handles) if (h.IsAllocated) h.Free();
+        }
+    }
+
     /// <summary>Input gradient of a linear layer: dx[M,K] (+)= dy[M,N] · w[N,K].</summary>
     public static void XW(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, int m, int n, int k, Span<float> dx, bool accumulate = false)
     {

@@ -26,30 +26,62 @@ internal static unsafe class GemmSmallM
     /// <summary>y[M,N] (+)= x[M,K] · w[N,K]ᵀ: one dot product per output, w row j read once for all M rows.</summary>
     public static void XWt(float* x, float* w, int m, int n, int k, float* y, bool accumulate)
     {
-        bool simd = MicroKernel.Path == GemmPath.Avx512 && k >= 16;
-        WorkPool.ForRange(n, Math.Max(8, MinChunkFloats / k), (j0, j1) =>
+        WorkPool.ForRange(n, Math.Max(8, MinChunkFloats / k), (j0, j1) => Rows(x, w, m, n, k, y, j0, j1, accumulate));
+    }
+
+    /// <summary>One weight of <see cref="XWtMany"/>: w [N,K], y [M,N].</summary>
+    public readonly struct Product(float* w, int n, float* y)
+    {
+        public readonly float* W = w, Y = y;
+        public readonly int N = n;
+    }
+
+    /// <summary>
+    /// y_i[M,N_i] = x[M,K] · w_i[N_i,K]ᵀ for several weights that share x (q/k/v, gate/up), in one parallel pass
+    /// over the rows of all of them: one hand-off to the pool instead of one per weight, which matters in
+    /// single-sequence decode where each product is only tens of microseconds. Each output is computed
+    /// exactly as <see cref="XWt"/> computes it.
+    /// </summary>
+    public static void XWtMany(float* x, int m, int k, Product[] products)
+    {
+        int total = 0;
+        foreach (var p in products) total += p.N;
+        WorkPool.ForRange(total, Math.Max(8, MinChunkFloats / k), (r0, r1) =>
         {
-            if (simd && m == 1)
+            int first = 0;
+            foreach (var p in products)
             {
-                GemvAvx512(x, w, n, k, y, j0, j1, accumulate);
-                return;
-            }
-            if (simd)
-            {
-                XWtAvx512(x, w, m, n, k, y, j0, j1, accumulate);
-                return;
-            }
-            for (int j = j0; j < j1; j++)
-            {
-                var wj = new ReadOnlySpan<float>(w + (long)j * k, k);
-                for (int i = 0; i < m; i++)
-                {
-                    float s = TensorPrimitives.Dot(new ReadOnlySpan<float>(x + (long)i * k, k), wj);
-                    float* yij = y + (long)i * n + j;
-                    *yij = accumulate ? *yij + s : s;
-                }
+                int j0 = Math.Max(r0 - first, 0), j1 = Math.Min(r1 - first, p.N);
+                if (j0 < j1) Rows(x, p.W, m, p.N, k, p.Y, j0, j1, accumulate: false);
+                first += p.N;
             }
         });
+    }
+
+    /// <summary>Outputs y[:, j0..j1) of y = x·wᵀ, with the kernel that suits M and the instruction set.</summary>
+    static void Rows(float* x, float* w, int m, int n, int k, float* y, int j0, int j1, bool accumulate)
+    {
+        bool simd = MicroKernel.Path == GemmPath.Avx512 && k >= 16;
+        if (simd && m == 1)
+        {
+            GemvAvx512(x, w, n, k, y, j0, j1, accumulate);
+            return;
+        }
+        if (simd)
+        {
+            XWtAvx512(x, w, m, n, k, y, j0, j1, accumulate);
+            return;
+        }
+        for (int j = j0; j < j1; j++)
+        {
+            var wj = new ReadOnlySpan<float>(w + (long)j * k, k);
+            for (int i = 0; i < m; i++)
+            {
+                float s = TensorPrimitives.Dot(new ReadOnlySpan<float>(x + (long)i * k, k), wj);
+                float* yij = y + (long)i * n + j;
+                *yij = accumulate ? *yij + s : s;
+            }
+        }
     }
 
     /// <summary>

@@ -134,7 +134,16 @@ public sealed partial class TransformerModel
     /// <summary>Clears every gradient.</summary>
     public void ZeroGrad()
     {
-        foreach (var p in _parameters) p.Grad.AsSpan().Clear();
+        // 4 bytes written per parameter: split in 1 MB pieces over the pool so both cores' store bandwidth is used.
+        const int piece = 1 << 18;
+        var pieces = new List<(float[] Grad, int Start)>();
+        foreach (var p in _parameters)
+            for (int s = 0; s < p.Length; s += piece) pieces.Add((p.Grad, s));
+        Threading.WorkPool.For(pieces.Count, i =>
+        {
+            var (g, s) = pieces[i];
+            g.AsSpan(s, Math.Min(piece, g.Length - s)).Clear();
+        });
     }
 
     /// <summary>

@@ -15,6 +15,21 @@ public static class Linear
     }
 
     /// <summary>
+    /// Several layers reading the same x [N,In] (q/k/v, gate/up): ys[i] [N,Out_i] = x·ws[i]ᵀ + biases[i]. Same results
+    /// as one <see cref="Forward"/> each; with few rows (decode) the weights are streamed in one parallel pass.
+    /// </summary>
+    public static void ForwardMany(float[] x, ReadOnlySpan<float[]> ws, ReadOnlySpan<float[]?> biases, int n, ReadOnlySpan<int> outDims, int inDim, ReadOnlySpan<float[]> ys)
+    {
+        Gemm.XWtMany(x.AsSpan(0, n * inDim), ws, n, outDims, inDim, ys);
+        for (int l = 0; l < ws.Length; l++)
+        {
+            if (biases[l] is not { } bias) continue;
+            int o = outDims[l];
+            for (int i = 0; i < n; i++) TensorPrimitives.Add(ys[l].AsSpan(i * o, o), bias, ys[l].AsSpan(i * o, o));
+        }
+    }
+
+    /// <summary>
     /// dy [N,Out], x [N,In], w [Out,In] → dx [N,In] (+= when accumulate; null skips), dw [Out,In] (+=; null skips,
     /// e.g. frozen), db [Out] (+=; null skips). dx = dy·W, dW = dyᵀx, db = Σ_rows dy.
     /// </summary>

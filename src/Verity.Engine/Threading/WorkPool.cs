@@ -113,9 +113,18 @@ public static class WorkPool
 
     private sealed class Pool
     {
-        private readonly SemaphoreSlim _wake = new(0);
+        /// <summary>
+        /// How long an idle worker polls for the next loop before it sleeps. Waking a sleeping thread costs tens of
+        /// microseconds under a hypervisor, as much as a whole decode-step matrix product, and the ops of a step
+        /// follow each other within microseconds; a short poll catches them without holding a core when idle.
+        /// </summary>
+        private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency * 50 / 1_000_000;
+
+        private readonly object _gate = new();
         private readonly Thread[] _workers;
         private Job? _current;
+        private long _published;
+        private int _sleepers;
         private volatile bool _stopping;
 
         public Pool(int workers)
@@ -132,7 +141,10 @@ public static class WorkPool
         {
             var job = new Job(count, body);
             Volatile.Write(ref _current, job);
-            _wake.Release(Math.Min(_workers.Length, count - 1));
+            Interlocked.Increment(ref _published);
+            // Interlocked above is a full fence: a worker that missed the new count is already counted as a sleeper.
+            if (Volatile.Read(ref _sleepers) > 0)
+                lock (_gate) Monitor.PulseAll(_gate);
             job.Work();
             // Every index is claimed; wait only for the ones other threads are still running.
             var spin = new SpinWait();
@@ -145,18 +157,38 @@ public static class WorkPool
         public void Stop()
         {
             _stopping = true;
-            _wake.Release(_workers.Length);
+            lock (_gate) Monitor.PulseAll(_gate);
         }
 
         private void Loop()
         {
-            while (true)
+            long seen = 0;
+            while (!_stopping)
             {
-                _wake.Wait();
+                long now = Volatile.Read(ref _published);
+                if (now == seen) now = Await(seen);
                 if (_stopping) return;
-                // A late wake-up finds the job exhausted (or a newer one) and simply helps with whatever is current.
+                seen = now;
+                // A late worker finds the job exhausted (or a newer one) and simply helps with whatever is current.
                 Volatile.Read(ref _current)?.Work();
             }
+        }
+
+        /// <summary>Polls briefly, then sleeps until a loop newer than <paramref name="seen"/> is published.</summary>
+        private long Await(long seen)
+        {
+            long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+            long now;
+            while ((now = Volatile.Read(ref _published)) == seen && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
+                Thread.SpinWait(20);
+            if (now != seen) return now;
+            lock (_gate)
+            {
+                Interlocked.Increment(ref _sleepers);
+                while ((now = Volatile.Read(ref _published)) == seen && !_stopping) Monitor.Wait(_gate);
+                Interlocked.Decrement(ref _sleepers);
+            }
+            return now;
         }
     }
 }

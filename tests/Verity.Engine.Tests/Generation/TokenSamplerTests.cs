@@ -118,6 +118,43 @@ public class TokenSamplerTests
         }
     }
 
+    [Theory]
+    [InlineData(1f, 0, 1f, 0f)]    // plain sampling: the path that walks the ids without a candidate list
+    [InlineData(0.7f, 0, 1f, 0f)]
+    [InlineData(1f, 50, 0.9f, 0f)]
+    public void Vocabulary_sized_rows_give_the_float64_log_probs(float temperature, int topK, float topP, float minP)
+    {
+        // 49,157 logits: a vocabulary-sized row with a vector tail, against the float64 normalizers.
+        var rng0 = new Random(5);
+        var logits = Enumerable.Range(0, 49157).Select(_ => (float)(rng0.NextDouble() * 12 - 6)).ToArray();
+        float max = logits.Max();
+        double lse = max + (double)TokenSampler.LogSumExpShifted(logits, max);
+        double tempered = Math.Log(logits.Sum(l => Math.Exp((l - max) / (double)temperature)));
+        var sampler = new TokenSampler();
+        var rng = new SamplingRng(3);
+        var p = new SamplingParams { Temperature = temperature, TopK = topK, TopP = topP, MinP = minP };
+        for (int i = 0; i < 20; i++)
+        {
+            var t = sampler.Sample(logits, p, ref rng);
+            Assert.True(Math.Abs(logits[t.Id] - lse - t.PolicyLogProb) < 1e-5, $"policy log-prob of {t.Id}");
+            if (topK == 0 && topP >= 1f)
+                Assert.True(Math.Abs((logits[t.Id] - max) / temperature - tempered - t.SamplingLogProb) < 1e-5, $"sampling log-prob of {t.Id}");
+        }
+    }
+
+    [Fact]
+    public void SumAsDouble_matches_a_sequential_double_sum_on_every_tail()
+    {
+        var rng = new Random(9);
+        foreach (int n in new[] { 0, 1, 15, 16, 17, 33, 1000 })
+        {
+            var x = Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble()).ToArray();
+            double expected = 0;
+            foreach (var v in x) expected += v;
+            Assert.True(Math.Abs(TokenSampler.SumAsDouble(x) - expected) <= 1e-12 * Math.Max(1, expected), $"n={n}");
+        }
+    }
+
     [Fact]
     public void Greedy_takes_the_argmax_with_sampling_log_prob_zero()
     {
