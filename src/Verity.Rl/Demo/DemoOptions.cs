@@ -26,6 +26,15 @@ public sealed record DemoOptions
     public int SftBatch { get; init; } = 64;
     public double SftLr { get; init; } = 2e-3;
 
+    /// <summary>Linear warmup steps of the SFT learning rate.</summary>
+    public int SftWarmup { get; init; } = 100;
+
+    /// <summary>
+    /// Folder of a saved SFT model: loaded instead of running SFT when it holds one, else written after SFT.
+    /// Null: SFT runs and is not kept apart from the final model.
+    /// </summary>
+    public string? SftCheckpoint { get; init; }
+
     /// <summary>Evaluate on the held-out set every this many SFT steps (0 = only at the end), to show the plateau.</summary>
     public int SftEvalEvery { get; init; } = 500;
 
@@ -34,6 +43,9 @@ public sealed record DemoOptions
     public int PromptsPerStep { get; init; } = 16;
     public int GroupSize { get; init; } = 8;
     public double RlLr { get; init; } = 1e-4;
+
+    /// <summary>Fraction of the RL steps, at the end, over which the learning rate decays linearly to 10 %.</summary>
+    public double RlDecayFraction { get; init; } = 0.0;
     public double Temperature { get; init; } = 1.0;
     public int MaxNewTokens { get; init; } = 40;
 
