@@ -11,6 +11,7 @@ internal static class BenchRegistry
         new DecodeBenchmark(),
         new TrainMemoryBenchmark(),
         new TokenizerEncodeBenchmark(),
+        new RlStepBenchmark(),
     ];
 
     /// <summary>
