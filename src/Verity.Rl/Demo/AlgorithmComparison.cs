@@ -80,6 +80,12 @@ public static class AlgorithmComparison
     {
         string path = Path.Combine(c.ConfigDir, preset + ".yaml");
         string runDir = Path.Combine(o.RunDir, preset);
+        string record = Path.Combine(runDir, RecordFile);
+        if (File.Exists(record))
+        {
+            log.WriteLine($"  {preset}: reusing the finished run in {runDir} (delete the folder to run it again)");
+            return JsonSerializer.Deserialize<PresetRun>(File.ReadAllText(record))!;
+        }
         var clock = Stopwatch.StartNew();
         try
         {
@@ -92,10 +98,12 @@ public static class AlgorithmComparison
             double seconds = clock.Elapsed.TotalSeconds;
             var final = DemoSession.Load(o, trained.FinalCheckpoint ?? throw new InvalidOperationException($"{preset}: the trainer saved no final checkpoint"));
             var accuracy = DemoEvaluator.Evaluate(final, final.Model, o, salt: 2);
-            return Summarize(preset, o.Seed, Path.Combine(runDir, "metrics.jsonl"), sft.AvgAtK + c.TargetGain) with
+            var run = Summarize(preset, o.Seed, Path.Combine(runDir, "metrics.jsonl"), sft.AvgAtK + c.TargetGain) with
             {
                 AvgAtK = accuracy.AvgAtK, Greedy = accuracy.Greedy, Seconds = seconds, NotApplied = notApplied,
             };
+            File.WriteAllText(record, JsonSerializer.Serialize(run));
+            return run;
         }
         catch (Exception ex) when (ex is NotSupportedException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
         {
@@ -103,6 +111,9 @@ public static class AlgorithmComparison
             return new PresetRun { Preset = preset, Seed = o.Seed, NotRun = ex.Message.ReplaceLineEndings(" ") };
         }
     }
+
+    /// <summary>A finished preset run's figures, so that a later invocation (e.g. all seeds after one process per seed) reuses it.</summary>
+    public const string RecordFile = "compare-run.json";
 
     /// <summary>Steps to target, end-of-run entropy and length, and the zero-advantage fraction, from a run's metrics.jsonl.</summary>
     public static PresetRun Summarize(string preset, int seed, string metricsPath, double target)

@@ -94,5 +94,11 @@ public class AlgorithmComparisonTests
         string table = File.ReadAllText(dir.File("table.md"));
         Assert.Contains("| dr_grpo | ", table);
         Assert.Contains("| no_such_preset | — | — | — | — | — | — | — | — | not run: ", table);
+
+        // a second invocation (e.g. all seeds after one process per seed) reuses the finished run
+        var log = new StringWriter();
+        var again = AlgorithmComparison.Run(options, log);
+        Assert.Contains("dr_grpo: reusing the finished run", log.ToString());
+        Assert.Equal(ran, Assert.Single(again.Runs, r => r.Preset == "dr_grpo") with { NotApplied = ran.NotApplied });
     }
 }
