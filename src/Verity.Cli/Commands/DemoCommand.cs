@@ -16,16 +16,17 @@ internal static class DemoCommand
         var seed = new Option<int>("--seed") { Description = "Seed of everything (data, init, sampling).", DefaultValueFactory = _ => 1 };
         var quick = new Option<bool>("--quick") { Description = "The CI-sized protocol: fewer SFT and RL steps, smaller held-out set." };
         var sftSteps = new Option<int?>("--sft-steps") { Description = "SFT optimizer steps. [default: 2000, quick 1500]" };
-        var rlSteps = new Option<int?>("--rl-steps") { Description = "GRPO steps. [default: 600, quick 250]" };
-        var rlLr = new Option<double?>("--rl-lr") { Description = "GRPO learning rate. [default: 1e-4]" };
+        var rlSteps = new Option<int?>("--rl-steps") { Description = "GRPO steps. [default: 300, quick 200]" };
+        var rlLr = new Option<double?>("--rl-lr") { Description = "GRPO peak learning rate. [default: 3e-4]" };
         var sftCheckpoint = new Option<string?>("--sft-checkpoint") { Description = "Folder of a saved SFT model: loaded (skipping SFT) when it holds one, else written after SFT." };
-        var rlPrompts = new Option<int?>("--rl-prompts") { Description = "Prompts per GRPO step. [default: 16]" };
+        var rlPrompts = new Option<int?>("--rl-prompts") { Description = "Prompts per GRPO step. [default: 32, quick 16]" };
         var groupSize = new Option<int?>("--group-size") { Description = "Samples per prompt (G). [default: 8]" };
-        var rlDecay = new Option<double?>("--rl-decay") { Description = "Fraction of the GRPO steps, at the end, over which the learning rate decays to 10 %. [default: 0]" };
+        var rlDecay = new Option<double?>("--rl-decay") { Description = "Fraction of the GRPO steps, at the end, over which the learning rate decays to 10 %. [default: 0.5]" };
         var compare = new Option<string?>("--compare") { Description = "Comma-separated presets (configs/<name>.yaml) to compare on the demo task from the same SFT checkpoint per seed, e.g. grpo,dapo,dr_grpo." };
         var seeds = new Option<string>("--seeds") { Description = "Seeds of the comparison, comma-separated.", DefaultValueFactory = _ => "1,2,3" };
         var outPath = new Option<string>("--out") { Description = "Markdown table of the comparison.", DefaultValueFactory = _ => "docs/algorithm-comparison.md" };
         var configDir = new Option<string>("--configs") { Description = "Folder of the preset files.", DefaultValueFactory = _ => "configs" };
+        var reuseOnly = new Option<bool>("--reuse-only") { Description = "With --compare: tabulate the finished runs in --run-dir without training; the others are listed as not run." };
         var command = new Command("demo", "Run the embedded end-to-end demo: noisy-teacher SFT, then GRPO, on a tiny model made on the spot (no download).");
         command.Options.Add(runDir);
         command.Options.Add(seed);
@@ -41,6 +42,7 @@ internal static class DemoCommand
         command.Options.Add(seeds);
         command.Options.Add(outPath);
         command.Options.Add(configDir);
+        command.Options.Add(reuseOnly);
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(runDir)!;
@@ -58,7 +60,7 @@ internal static class DemoCommand
                 AlgorithmComparison.Run(new ComparisonOptions
                 {
                     Presets = List(presets, "--compare"), Seeds = List(parse.GetValue(seeds)!, "--seeds").Select(s => ParseSeed(s)).ToList(),
-                    ConfigDir = parse.GetValue(configDir)!, WorkDir = dir, OutPath = parse.GetValue(outPath)!, Demo = options,
+                    ConfigDir = parse.GetValue(configDir)!, WorkDir = dir, ReuseOnly = parse.GetValue(reuseOnly), OutPath = parse.GetValue(outPath)!, Demo = options,
                 }, w);
                 return 0;
             }

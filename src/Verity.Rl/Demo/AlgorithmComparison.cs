@@ -86,6 +86,8 @@ public static class AlgorithmComparison
             log.WriteLine($"  {preset}: reusing the finished run in {runDir} (delete the folder to run it again)");
             return JsonSerializer.Deserialize<PresetRun>(File.ReadAllText(record))!;
         }
+        if (c.ReuseOnly)
+            return new PresetRun { Preset = preset, Seed = o.Seed, NotRun = $"no finished run in {runDir} (--reuse-only)" };
         var clock = Stopwatch.StartNew();
         try
         {

@@ -25,6 +25,9 @@ public sealed record ComparisonOptions
     /// </summary>
     public DemoOptions Demo { get; init; } = new();
 
+    /// <summary>Only tabulate finished runs found in <see cref="WorkDir"/>; a preset without one is listed as not run.</summary>
+    public bool ReuseOnly { get; init; }
+
     /// <summary>"Steps to target": first step whose 10-step mean training reward is this far above the seed's SFT avg@k.</summary>
     public double TargetGain { get; init; } = 0.20;
 }
