@@ -47,9 +47,9 @@ internal sealed class RlStepBenchmark : IBenchmarkFamily
             settings.Log.WriteLine($"bench rl_step {c.Shape}: {ModelShapes.Inv(step, "0.00")} s/step; {detail}");
             var extra = new Dictionary<string, object>
             {
-                ["layers"] = shape.Config.NumLayers, ["generate_s"] = Math.Round(generate, 3), ["reward_s"] = Math.Round(reward, 4),
-                ["forward_backward_s"] = Math.Round(engine, 3), ["optimizer_s"] = Math.Round(optimizer, 3), ["other_s"] = Math.Round(rest, 3),
-                ["overhead_fraction"] = Math.Round(overhead, 4), ["overhead_under_5pct"] = overhead < OverheadLimit,
+                ["layers"] = shape.Config.NumLayers, ["generate_s"] = Math.Round(generate, 6), ["reward_s"] = Math.Round(reward, 6),
+                ["forward_backward_s"] = Math.Round(engine, 6), ["optimizer_s"] = Math.Round(optimizer, 6), ["other_s"] = Math.Round(rest, 6),
+                ["overhead_fraction"] = Math.Round(overhead, 6), ["overhead_under_5pct"] = overhead < OverheadLimit,
             };
             rows.Add(new BenchRow(Name, c.Shape, Prompts * Samples, PromptTokens + newTokens, settings.Threads, "s/step", step, null, null, detail, extra));
             ModelPeer.ReleaseMemory();
