@@ -52,7 +52,7 @@ public class ModelBenchTests
             var row = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
             Assert.Equal("s/step", row.GetProperty("unit").GetString());
             double step = row.GetProperty("verity").GetDouble();
-            double[] parts = ["generate_s", "reward_s", "forward_backward_s", "optimizer_s", "other_s"].Select(k => row.GetProperty(k).GetDouble()).ToArray();
+            double[] parts = new[] { "generate_s", "reward_s", "forward_backward_s", "optimizer_s", "other_s" }.Select(k => row.GetProperty(k).GetDouble()).ToArray();
             Assert.All(parts, p => Assert.True(p >= 0));
             Assert.True(parts[0] > 0 && parts[2] > 0, "generation and forward/backward take time");
             Assert.Equal(step, parts.Sum(), tolerance: 1e-3);
