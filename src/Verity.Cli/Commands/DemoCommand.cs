@@ -19,7 +19,7 @@ internal static class DemoCommand
         var rlSteps = new Option<int?>("--rl-steps") { Description = "GRPO steps. [default: 300, quick 200]" };
         var rlLr = new Option<double?>("--rl-lr") { Description = "GRPO peak learning rate. [default: 3e-4]" };
         var sftCheckpoint = new Option<string?>("--sft-checkpoint") { Description = "Folder of a saved SFT model: loaded (skipping SFT) when it holds one, else written after SFT." };
-        var rlPrompts = new Option<int?>("--rl-prompts") { Description = "Prompts per GRPO step. [default: 32, quick 16]" };
+        var rlPrompts = new Option<int?>("--rl-prompts") { Description = "Prompts per GRPO step. [default: 32]" };
         var groupSize = new Option<int?>("--group-size") { Description = "Samples per prompt (G). [default: 8]" };
         var rlDecay = new Option<double?>("--rl-decay") { Description = "Fraction of the GRPO steps, at the end, over which the learning rate decays to 10 %. [default: 0.5]" };
         var compare = new Option<string?>("--compare") { Description = "Comma-separated presets (configs/<name>.yaml) to compare on the demo task from the same SFT checkpoint per seed, e.g. grpo,dapo,dr_grpo." };

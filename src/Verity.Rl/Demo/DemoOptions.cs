@@ -68,6 +68,6 @@ public sealed record DemoOptions
     /// <summary>The CI-sized protocol: same steps, fewer of them (RL gain asserted against seed noise).</summary>
     public static DemoOptions Quick(string runDir) => new()
     {
-        RunDir = runDir, SftSteps = 1500, RlSteps = 200, PromptsPerStep = 16, SftEvalEvery = 0, HeldOut = 100, K = 4,
+        RunDir = runDir, SftSteps = 1500, RlSteps = 200, SftEvalEvery = 0, HeldOut = 100, K = 4,
     };
 }
