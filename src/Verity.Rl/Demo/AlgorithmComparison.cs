@@ -96,13 +96,15 @@ public static class AlgorithmComparison
             if (Directory.Exists(runDir)) Directory.Delete(runDir, recursive: true);
             var overrides = Overrides(ConfigLoader.Resolve(path), o, session.TokenizerDir, prompts, runDir);
             var notApplied = Trainer.NotYetApplied(ConfigLoader.Load(path, overrides)).ToList();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var trained = Trainer.Run(new TrainOptions { ConfigPath = path, Overrides = overrides, Progress = TextWriter.Null, PlainProgress = true });
             double seconds = clock.Elapsed.TotalSeconds;
+            double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
             var final = DemoSession.Load(o, trained.FinalCheckpoint ?? throw new InvalidOperationException($"{preset}: the trainer saved no final checkpoint"));
             var accuracy = DemoEvaluator.Evaluate(final, final.Model, o, salt: 2);
             var run = Summarize(preset, o.Seed, Path.Combine(runDir, "metrics.jsonl"), sft.AvgAtK + c.TargetGain) with
             {
-                AvgAtK = accuracy.AvgAtK, Greedy = accuracy.Greedy, Seconds = seconds, NotApplied = notApplied,
+                AvgAtK = accuracy.AvgAtK, Greedy = accuracy.Greedy, Seconds = seconds, CpuSeconds = cpuSeconds, NotApplied = notApplied,
             };
             File.WriteAllText(record, JsonSerializer.Serialize(run));
             return run;

@@ -21,13 +21,14 @@ public static class ComparisonTable
             + Invariant($"(the presets' 1e-6 is for 7B models), at most {o.MaxNewTokens} new tokens. Accuracy is on {o.HeldOut} held-out problems never seen in training: ")
             + Invariant($"avg@{o.K} at T={o.Temperature:G3} and greedy. Steps to target: first step whose 10-step mean training reward is {c.TargetGain * 100:F0} points above ")
             + "the seed's SFT avg@k (mean over the seeds that reached it, and how many did). Entropy and length: mean over the last 10 % of the steps. "
-            + "Zero-adv.: mean fraction of groups whose rewards all agree (no gradient). Wall time: the RL run alone, on a shared 2-core machine (compare rows, not absolute values).");
+            + "Zero-adv.: mean fraction of groups whose rewards all agree (no gradient). Wall and CPU seconds: the RL run alone (CPU: all threads of the process); "
+            + "on a shared machine the wall time depends on the other jobs, the CPU time much less.");
         sb.AppendLine();
         sb.AppendLine(Invariant($"SFT start (avg@{o.K} / greedy): ")
             + string.Join("; ", r.Starts.Select(s => Invariant($"seed {s.Seed} {s.Sft.AvgAtK * 100:F1} / {s.Sft.Greedy * 100:F1}"))) + ".");
         sb.AppendLine();
-        sb.AppendLine(Invariant($"| preset | avg@{o.K} % | Δ vs SFT | greedy % | steps to target | entropy (end) | length (end) | zero-adv. | wall s | notes |"));
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine(Invariant($"| preset | avg@{o.K} % | Δ vs SFT | greedy % | steps to target | entropy (end) | length (end) | zero-adv. | wall s | CPU s | notes |"));
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         double sftMean = r.Starts.Count > 0 ? r.Starts.Average(s => s.Sft.AvgAtK) : double.NaN;
         foreach (var preset in c.Presets)
         {
@@ -35,7 +36,7 @@ public static class ComparisonTable
             var ran = all.Where(x => x.NotRun is null).ToList();
             if (ran.Count == 0)
             {
-                sb.AppendLine($"| {preset} | — | — | — | — | — | — | — | — | not run: {Cell(all.FirstOrDefault()?.NotRun ?? "no seed")} |");
+                sb.AppendLine($"| {preset} | — | — | — | — | — | — | — | — | — | not run: {Cell(all.FirstOrDefault()?.NotRun ?? "no seed")} |");
                 continue;
             }
             var reached = ran.Where(x => x.StepsToTarget is not null).ToList();
@@ -45,7 +46,7 @@ public static class ComparisonTable
             if (missing.Count > 0) notes.Add("ran without " + Cell(string.Join(", ", missing)) + " (not applied by the RL step yet)");
             sb.AppendLine(Invariant($"| {preset} | {MeanSd(ran.Select(x => x.AvgAtK * 100))} | {ran.Average(x => x.AvgAtK) * 100 - sftMean * 100:+0.0;-0.0} | {MeanSd(ran.Select(x => x.Greedy * 100))} | ")
                 + (reached.Count > 0 ? Invariant($"{reached.Average(x => x.StepsToTarget!.Value):F0} ({reached.Count}/{ran.Count})") : Invariant($"— (0/{ran.Count})"))
-                + Invariant($" | {ran.Average(x => x.EntropyEnd):F3} | {ran.Average(x => x.LengthEnd):F1} | {ran.Average(x => x.ZeroAdvantageFraction):F2} | {ran.Average(x => x.Seconds):F0} | {string.Join("; ", notes)} |"));
+                + Invariant($" | {ran.Average(x => x.EntropyEnd):F3} | {ran.Average(x => x.LengthEnd):F1} | {ran.Average(x => x.ZeroAdvantageFraction):F2} | {ran.Average(x => x.Seconds):F0} | {Cpu(ran)} | {string.Join("; ", notes)} |"));
         }
         sb.AppendLine();
         sb.AppendLine("Per seed (avg@k % / greedy % / steps to target / entropy end / wall s):");
@@ -65,6 +66,9 @@ public static class ComparisonTable
         }
         return sb.ToString();
     }
+
+    static string Cpu(IReadOnlyList<PresetRun> runs) =>
+        runs.All(x => x.CpuSeconds > 0) ? Invariant($"{runs.Average(x => x.CpuSeconds):F0}") : "—";
 
     static string MeanSd(IEnumerable<double> values)
     {

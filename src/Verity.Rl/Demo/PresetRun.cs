@@ -26,5 +26,9 @@ public sealed record PresetRun
     /// <summary>Mean fraction of groups whose rewards all agreed (zero advantage, no gradient) over the run.</summary>
     public double ZeroAdvantageFraction { get; init; }
 
+    /// <summary>Wall seconds of the RL run (training only, not the evaluation).</summary>
     public double Seconds { get; init; }
+
+    /// <summary>CPU seconds of the same (all threads; on a shared machine the figure to compare; 0 when not measured).</summary>
+    public double CpuSeconds { get; init; }
 }

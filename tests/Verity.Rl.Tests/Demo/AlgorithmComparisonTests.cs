@@ -93,7 +93,7 @@ public class AlgorithmComparisonTests
 
         string table = File.ReadAllText(dir.File("table.md"));
         Assert.Contains("| dr_grpo | ", table);
-        Assert.Contains("| no_such_preset | — | — | — | — | — | — | — | — | not run: ", table);
+        Assert.Contains("| no_such_preset | — | — | — | — | — | — | — | — | — | not run: ", table);
 
         // a second invocation (e.g. all seeds after one process per seed) reuses the finished run
         var log = new StringWriter();
