@@ -16,8 +16,6 @@ public sealed record DemoSummary(double SftAccuracy, double RlAccuracy, double S
 /// </summary>
 public static class ArithmeticDemo
 {
-    const string Eos = "<|endoftext|>";
-
     public static DemoSummary Run(DemoOptions o, TextWriter log)
     {
         var clock = Stopwatch.StartNew();
@@ -27,7 +25,6 @@ public static class ArithmeticDemo
 
         // 1–3. tokenizer and model made on the spot, SFT on the noisy teacher (or a saved SFT checkpoint)
         var session = Sft(o, modelDir, rng, log, clock);
-        log.WriteLine($"demo: {session.Model.Parameters.Sum(p => (long)p.Length):N0}-parameter Llama-style model, {session.Tokenizer.VocabSize}-token BPE tokenizer, run dir {o.RunDir}");
         var sft = DemoEvaluator.Evaluate(session, session.Model, o, salt: 1);
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"after SFT: held-out avg@{o.K} (T={o.Temperature}) {sft.AvgAtK:P1}, greedy {sft.Greedy:P1}  {clock.Elapsed.TotalSeconds:F0}s"));
@@ -59,6 +56,7 @@ public static class ArithmeticDemo
         }
         Directory.CreateDirectory(modelDir);
         var session = DemoSession.Create(o, modelDir, rng);
+        log.WriteLine($"demo: {session.Model.Parameters.Sum(p => (long)p.Length):N0}-parameter Llama-style model, {session.Tokenizer.VocabSize}-token BPE tokenizer, run dir {o.RunDir}");
         DemoSft.Run(session, o, rng, log, clock);
         if (o.SftCheckpoint is { } dir) session.Save(dir);
         return session;
