@@ -36,6 +36,36 @@ public class ModelBenchTests
         }
     }
 
+    /// <summary>The RL-step row: the split adds up to the step, and the overhead is what is left besides generate, reward and forward/backward.</summary>
+    [Fact]
+    public void Rl_step_row_splits_the_step_and_reports_the_trainer_overhead()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"verity-bench-rl-{Guid.NewGuid():N}.json");
+        Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", "1");
+        try
+        {
+            var (code, output, err) = CliRunner.Run("bench", "--quick", "--filter", "rl_step", "--no-peer", "--threads", "1", "--json", file);
+
+            Assert.True(code == 0, err);
+            Assert.Contains("| rl_step ", output);
+            using var doc = JsonDocument.Parse(File.ReadAllText(file));
+            var row = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
+            Assert.Equal("s/step", row.GetProperty("unit").GetString());
+            double step = row.GetProperty("verity").GetDouble();
+            double[] parts = new[] { "generate_s", "reward_s", "forward_backward_s", "optimizer_s", "other_s" }.Select(k => row.GetProperty(k).GetDouble()).ToArray();
+            Assert.All(parts, p => Assert.True(p >= 0));
+            Assert.True(parts[0] > 0 && parts[2] > 0, "generation and forward/backward take time");
+            Assert.Equal(step, parts.Sum(), tolerance: 1e-3);
+            Assert.Equal((parts[3] + parts[4]) / parts.Sum(), row.GetProperty("overhead_fraction").GetDouble(), tolerance: 1e-3);
+            Assert.Equal(row.GetProperty("overhead_fraction").GetDouble() < 0.05, row.GetProperty("overhead_under_5pct").GetBoolean());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", null);
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public void Sft_pack_row_compares_packed_with_padded_on_the_same_pairs()
     {

@@ -12,6 +12,7 @@ internal static class BenchRegistry
         new TrainMemoryBenchmark(),
         new TokenizerEncodeBenchmark(),
         new SftPackBenchmark(),
+        new RlStepBenchmark(),
     ];
 
     /// <summary>

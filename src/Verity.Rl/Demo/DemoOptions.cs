@@ -26,14 +26,38 @@ public sealed record DemoOptions
     public int SftBatch { get; init; } = 64;
     public double SftLr { get; init; } = 2e-3;
 
+    /// <summary>
+    /// Linear warmup steps of the SFT learning rate. Without it, some seeds sat on the loss plateau before
+    /// carrying was learned for over 1000 steps (seed 1: held-out greedy 5.5 % at step 500, 53 % at 1000;
+    /// with it 7.5 % and 80.5 %; seeds 2 and 3 at 1000 steps: 86 % and 82.5 %).
+    /// </summary>
+    public int SftWarmup { get; init; } = 100;
+
+    /// <summary>
+    /// Folder of a saved SFT model: loaded instead of running SFT when it holds one, else written after SFT.
+    /// Null: SFT runs and is not kept apart from the final model.
+    /// </summary>
+    public string? SftCheckpoint { get; init; }
+
     /// <summary>Evaluate on the held-out set every this many SFT steps (0 = only at the end), to show the plateau.</summary>
     public int SftEvalEvery { get; init; } = 500;
 
     // GRPO
-    public int RlSteps { get; init; } = 600;
-    public int PromptsPerStep { get; init; } = 16;
+    public int RlSteps { get; init; } = 300;
+
+    /// <summary>Prompts per GRPO step. 32 rather than 16: the slowest seed (1) gained faster per step with less noisy updates.</summary>
+    public int PromptsPerStep { get; init; } = 32;
     public int GroupSize { get; init; } = 8;
-    public double RlLr { get; init; } = 1e-4;
+
+    /// <summary>
+    /// Peak GRPO learning rate. Measured on seed 2 from the same SFT model (16 prompts × 8): 3e-4 rose
+    /// steadily (training reward 0.52 → 0.90 in 150 steps); 5e-4 was as fast early but spiked back down;
+    /// 1e-3 and 2e-3 collapsed to reward 0 within 40 steps; 1e-4 needed 600 steps for +22 points.
+    /// </summary>
+    public double RlLr { get; init; } = 3e-4;
+
+    /// <summary>Fraction of the RL steps, at the end, over which the learning rate decays linearly to 10 % (settles the sharpened policy).</summary>
+    public double RlDecayFraction { get; init; } = 0.5;
     public double Temperature { get; init; } = 1.0;
     public int MaxNewTokens { get; init; } = 40;
 
@@ -44,6 +68,6 @@ public sealed record DemoOptions
     /// <summary>The CI-sized protocol: same steps, fewer of them (RL gain asserted against seed noise).</summary>
     public static DemoOptions Quick(string runDir) => new()
     {
-        RunDir = runDir, SftSteps = 1500, RlSteps = 250, SftEvalEvery = 0, HeldOut = 100, K = 4,
+        RunDir = runDir, SftSteps = 1500, RlSteps = 200, SftEvalEvery = 0, HeldOut = 100, K = 4,
     };
 }

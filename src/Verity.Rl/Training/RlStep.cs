@@ -191,6 +191,7 @@ public static class RlStep
         double lossSum = 0, entropySum = 0, entropyTokens = 0, klSum = 0, gradNorm = 0, mismatch = 0;
         var clip = new PolicyLossStats();
         int updates = 0;
+        long engineTicks = 0, optimizerTicks = 0; // time/forward_backward and time/optimizer: the rest of time/train is the trainer's own overhead
         for (int epoch = 0; epoch < cfg.Optim.PpoEpochs; epoch++)
         {
             for (int m0 = 0; m0 < B; m0 += miniBatch)
@@ -204,7 +205,9 @@ public static class RlStep
                     int u1 = Math.Min(m1, u0 + micro);
                     var part = train.Skip(u0).Take(u1 - u0).ToList();
                     var mb = new SequenceBatch(part.Select(s => s.PromptIds).ToList(), part.Select(s => s.ResponseIds).ToList(), lossMasks?.GetRange(u0, u1 - u0), responseWidth: T);
+                    long t0 = Stopwatch.GetTimestamp();
                     var forward = ctx.Policy.Forward(mb.Engine);
+                    engineTicks += Stopwatch.GetTimestamp() - t0;
                     var logp = mb.Gather(forward.LogProbs);
                     var entropy = mb.Gather(forward.Entropies);
                     if (updates == 0) mismatch = Math.Max(mismatch, Mismatch(part, logp, T)); // policy not yet moved this step
@@ -225,20 +228,27 @@ public static class RlStep
                     var tokenLosses = weights?.WantsTokenLosses == true ? new double[logp.Length] : null;
                     var result = ActorLoss.Compute(input, settings, normalizer, gradLogp, gradEntropy, tokenLosses);
                     if (tokenLosses is not null) weights!.Accumulate(tokenLosses, u0, T);
-                    ctx.Policy.Backward(mb.Engine, mb.Scatter(gradLogp), mb.Scatter(gradEntropy));
+                    var (gradLogpRows, gradEntropyRows) = (mb.Scatter(gradLogp), mb.Scatter(gradEntropy));
+                    t0 = Stopwatch.GetTimestamp();
+                    ctx.Policy.Backward(mb.Engine, gradLogpRows, gradEntropyRows);
+                    engineTicks += Stopwatch.GetTimestamp() - t0;
                     lossSum += result.Total;
                     klSum += result.KlLoss;
                     clip = clip.Add(result.Stats);
                     for (int i = 0; i < entropy.Length; i++)
                         if (mb.Mask[i] > 0) { entropySum += entropy[i]; entropyTokens++; }
                 }
+                long o0 = Stopwatch.GetTimestamp();
                 gradNorm = GradientOps.ClipGlobalNorm(ctx.Optimizer.Parameters, cfg.Optim.GradClip);
                 ctx.Optimizer.Step(learningRate);
+                optimizerTicks += Stopwatch.GetTimestamp() - o0;
                 weights?.EndMiniBatch(m0, m1);
                 updates++;
             }
         }
         metrics["time/train"] = clock.Elapsed.TotalSeconds;
+        metrics["time/forward_backward"] = engineTicks / (double)Stopwatch.Frequency;
+        metrics["time/optimizer"] = optimizerTicks / (double)Stopwatch.Frequency;
 
         // 8. metrics of the update
         metrics["loss"] = lossSum / updates;
