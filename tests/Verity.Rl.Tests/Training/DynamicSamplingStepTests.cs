@@ -16,12 +16,7 @@ public class DynamicSamplingStepTests
 {
     private static RlContext Context(AlgorithmSection algorithm, int batch = 4, int? gen = 4)
     {
-        var model = new TransformerModel(new ModelConfig
-        {
-            VocabSize = 20, HiddenSize = 16, IntermediateSize = 32, NumLayers = 2, NumHeads = 4, NumKvHeads = 2, HeadDim = 4,
-            TieWordEmbeddings = true, MaxPositionEmbeddings = 64,
-        });
-        model.InitRandom(3, std: 0.1f);
+        var model = TinyPolicy.Create(3);
         var config = new RunConfig
         {
             Data = new DataSection { BatchSize = batch, GenBatchSize = gen },

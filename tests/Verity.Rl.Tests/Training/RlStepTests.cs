@@ -9,16 +9,7 @@ namespace Verity.Rl.Tests.Training;
 
 public class RlStepTests
 {
-    private static TransformerModel Tiny(int seed = 3)
-    {
-        var m = new TransformerModel(new ModelConfig
-        {
-            VocabSize = 20, HiddenSize = 16, IntermediateSize = 32, NumLayers = 2, NumHeads = 4, NumKvHeads = 2, HeadDim = 4,
-            TieWordEmbeddings = true, MaxPositionEmbeddings = 64,
-        });
-        m.InitRandom(seed, std: 0.1f);
-        return m;
-    }
+    private static TransformerModel Tiny(int seed = 3) => TinyPolicy.Create(seed);
 
     /// <summary>Text is the ids themselves; the reward likes responses whose first token is below 5.</summary>
     private static RlContext Context(TransformerModel model, string lossAgg = "token_mean", int ppoEpochs = 1, int? miniBatch = null, int micro = 64)

@@ -12,16 +12,7 @@ namespace Verity.Rl.Tests.Training;
 /// <summary>Reward shaping and per-sample weighting inside <see cref="RlStep"/>, on a 20-token random policy.</summary>
 public class ShapingStepTests
 {
-    private static TransformerModel Tiny(int seed = 3)
-    {
-        var m = new TransformerModel(new ModelConfig
-        {
-            VocabSize = 20, HiddenSize = 16, IntermediateSize = 32, NumLayers = 2, NumHeads = 4, NumKvHeads = 2, HeadDim = 4,
-            TieWordEmbeddings = true, MaxPositionEmbeddings = 64,
-        });
-        m.InitRandom(seed, std: 0.1f);
-        return m;
-    }
+    private static TransformerModel Tiny(int seed = 3) => TinyPolicy.Create(seed);
 
     /// <summary>Rewarded when the first token is below 5, unless <paramref name="reward"/> says otherwise.</summary>
     private static RlContext Context(TransformerModel model, Func<AlgorithmSection, AlgorithmSection> algorithm, RewardFunction? reward = null,
