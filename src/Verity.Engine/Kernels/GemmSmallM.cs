@@ -134,46 +134,29 @@ internal static unsafe class GemmSmallM
     }
 
     /// <summary>
-    /// One x row (single-sequence decode): eight w rows per pass, eight independent accumulators to cover
-    /// the FMA latency, 9 loads per 8 FMAs. Rows left over at the end go one at a time.
+    /// One x row (single-sequence decode): one w row at a time, read front to back with four accumulators.
+    /// The weight is then a single sequential stream, which the hardware prefetchers follow best: on this
+    /// machine it reads 15–25 % faster than eight interleaved row streams (the previous kernel), and decode is
+    /// bound by exactly this read. Four accumulators cover the FMA latency.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GemvAvx512(float* x, float* w, int n, int k, float* y, int j0, int j1, bool accumulate)
     {
-        int kVec = k & ~15;
-        int j = j0;
-        for (; j + 8 <= j1; j += 8)
-        {
-            float* w0 = w + (long)j * k;
-            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
-            for (int p = 0; p < kVec; p += 16)
-            {
-                var v = Vector512.Load(x + p);
-                float* r = w0 + p;
-                s0 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r), s0);
-                s1 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + k), s1);
-                s2 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + 2 * k), s2);
-                s3 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + 3 * k), s3);
-                s4 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + 4 * k), s4);
-                s5 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + 5 * k), s5);
-                s6 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + 6 * k), s6);
-                s7 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + 7 * k), s7);
-            }
-            Store(Vector512.Sum(s0), x, w0, kVec, k, y + j, accumulate);
-            Store(Vector512.Sum(s1), x, w0 + k, kVec, k, y + j + 1, accumulate);
-            Store(Vector512.Sum(s2), x, w0 + 2 * k, kVec, k, y + j + 2, accumulate);
-            Store(Vector512.Sum(s3), x, w0 + 3 * k, kVec, k, y + j + 3, accumulate);
-            Store(Vector512.Sum(s4), x, w0 + 4 * k, kVec, k, y + j + 4, accumulate);
-            Store(Vector512.Sum(s5), x, w0 + 5 * k, kVec, k, y + j + 5, accumulate);
-            Store(Vector512.Sum(s6), x, w0 + 6 * k, kVec, k, y + j + 6, accumulate);
-            Store(Vector512.Sum(s7), x, w0 + 7 * k, kVec, k, y + j + 7, accumulate);
-        }
-        for (; j < j1; j++)
+        int kVec = k & ~15, kBlock = k & ~63;
+        for (int j = j0; j < j1; j++)
         {
             float* wj = w + (long)j * k;
-            Vector512<float> s0 = default;
-            for (int p = 0; p < kVec; p += 16) s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.Load(wj + p), s0);
-            Store(Vector512.Sum(s0), x, wj, kVec, k, y + j, accumulate);
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            int p = 0;
+            for (; p < kBlock; p += 64)
+            {
+                s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.Load(wj + p), s0);
+                s1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p + 16), Vector512.Load(wj + p + 16), s1);
+                s2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p + 32), Vector512.Load(wj + p + 32), s2);
+                s3 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p + 48), Vector512.Load(wj + p + 48), s3);
+            }
+            for (; p < kVec; p += 16) s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.Load(wj + p), s0);
+            Store(Vector512.Sum((s0 + s1) + (s2 + s3)), x, wj, kVec, k, y + j, accumulate);
         }
     }
 
