@@ -10,7 +10,7 @@ namespace Verity.Engine.Model;
 /// </summary>
 public sealed class ReferenceModel
 {
-    readonly double[] _invFreq;
+    readonly float[] _invFreq;
 
     public ReferenceModel(ModelConfig config, IReadOnlyDictionary<ParameterKey, double[]> weights)
     {

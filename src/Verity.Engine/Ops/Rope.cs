@@ -13,24 +13,28 @@ public static class Rope
     /// <summary>
     /// inv_freq[j] = θ^(−2j/HD) for j &lt; HD/2, with Llama 3 scaling when configured
     /// (transformers <c>_compute_llama3_parameters</c>): long wavelengths divided by the factor,
-    /// short ones kept, the band between blended smoothly.
+    /// short ones kept, the band between blended smoothly. Computed in float32 step by step as transformers
+    /// does, so the angles match the ones the checkpoint was trained with (see <see cref="RopeTable"/>).
     /// </summary>
-    public static double[] InverseFrequencies(ModelConfig config)
+    public static float[] InverseFrequencies(ModelConfig config)
     {
         int half = config.HeadDim / 2;
-        var f = new double[half];
-        for (int j = 0; j < half; j++) f[j] = 1.0 / Math.Pow(config.RopeTheta, 2.0 * j / config.HeadDim);
+        var f = new float[half];
+        float theta = (float)config.RopeTheta, dim = config.HeadDim;
+        for (int j = 0; j < half; j++) f[j] = 1f / (float)Math.Pow(theta, 2f * j / dim); // powf, correctly rounded
         if (config.RopeScaling is { } s)
         {
-            double lowWavelen = s.OriginalMaxPositionEmbeddings / s.LowFreqFactor;
-            double highWavelen = s.OriginalMaxPositionEmbeddings / s.HighFreqFactor;
+            float factor = (float)s.Factor, old = (float)s.OriginalMaxPositionEmbeddings;
+            float lowWavelen = (float)(s.OriginalMaxPositionEmbeddings / s.LowFreqFactor);
+            float highWavelen = (float)(s.OriginalMaxPositionEmbeddings / s.HighFreqFactor);
+            float low = (float)s.LowFreqFactor, band = (float)(s.HighFreqFactor - s.LowFreqFactor);
             for (int j = 0; j < half; j++)
             {
-                double wavelen = 2 * Math.PI / f[j];
+                float wavelen = (float)(2 * Math.PI) / f[j];
                 if (wavelen < highWavelen) continue;
-                if (wavelen > lowWavelen) { f[j] /= s.Factor; continue; }
-                double smooth = (s.OriginalMaxPositionEmbeddings / wavelen - s.LowFreqFactor) / (s.HighFreqFactor - s.LowFreqFactor);
-                f[j] = (1 - smooth) * f[j] / s.Factor + smooth * f[j];
+                if (wavelen > lowWavelen) { f[j] /= factor; continue; }
+                float smooth = (old / wavelen - low) / band;
+                f[j] = (1 - smooth) * f[j] / factor + smooth * f[j];
             }
         }
         return f;
@@ -68,8 +72,8 @@ public static class Rope
         });
     }
 
-    /// <summary>float64 reference: x [N, H·HD] → rotated copy.</summary>
-    public static double[] Reference(double[] x, int[] positions, int n, int heads, int hd, double[] invFreq)
+    /// <summary>float64 reference: x [N, H·HD] → rotated copy, by the same float32 angles as <see cref="RopeTable"/>.</summary>
+    public static double[] Reference(double[] x, int[] positions, int n, int heads, int hd, float[] invFreq)
     {
         int half = hd / 2;
         var y = (double[])x.Clone();
@@ -79,7 +83,7 @@ public static class Rope
                 int o = (i * heads + h) * hd;
                 for (int j = 0; j < half; j++)
                 {
-                    double ang = positions[i] * invFreq[j], c = Math.Cos(ang), s = Math.Sin(ang);
+                    double ang = RopeTable.Angle(positions[i], invFreq[j]), c = Math.Cos(ang), s = Math.Sin(ang);
                     y[o + j] = x[o + j] * c - x[o + j + half] * s;
                     y[o + j + half] = x[o + j + half] * c + x[o + j] * s;
                 }
@@ -89,15 +93,20 @@ public static class Rope
 }
 
 /// <summary>
-/// cos/sin of pos·inv_freq[j] as float32 [positions, HD/2], computed in float64 and grown on demand.
-/// (HF computes the angles in float32; float64 here is the more exact of the two.)
+/// cos/sin of pos·inv_freq[j] as float32 [positions, HD/2], grown on demand. The angle is the float32 product, as
+/// transformers forms it (float32 inv_freq times float32 positions), and its cos/sin are correctly rounded. An exact
+/// float64 angle would be "more exact" but is not what the checkpoint saw: at position 30,000 with θ = 100,000 the
+/// two differ by 9e-4 in cos, enough to move log-probs visibly against a transformers reference.
 /// </summary>
 public sealed class RopeTable
 {
-    readonly double[] _invFreq;
+    readonly float[] _invFreq;
     int _positions;
 
-    public RopeTable(double[] invFreq) => _invFreq = invFreq;
+    public RopeTable(float[] invFreq) => _invFreq = invFreq;
+
+    /// <summary>The rotation angle transformers uses: float32 position × float32 inv_freq, rounded to float32.</summary>
+    public static float Angle(int position, float invFreq) => (float)position * invFreq;
 
     public float[] Cos { get; private set; } = [];
 
@@ -114,7 +123,7 @@ public sealed class RopeTable
         for (int p = 0; p < cap; p++)
             for (int j = 0; j < half; j++)
             {
-                double ang = p * _invFreq[j];
+                double ang = Angle(p, _invFreq[j]);
                 cos[p * half + j] = (float)Math.Cos(ang);
                 sin[p * half + j] = (float)Math.Sin(ang);
             }

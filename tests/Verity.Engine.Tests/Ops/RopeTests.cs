@@ -25,12 +25,46 @@ public class RopeTests
     }
 
     [Fact]
-    public void Plain_inverse_frequencies_follow_theta_power()
+    public void Plain_inverse_frequencies_follow_theta_power_in_float32()
     {
+        // transformers: 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim)), PyTorch 1.13 float32.
         var f = Rope.InverseFrequencies(Config(6, 10000));
-        double[] expected = [1.0, Math.Pow(10000, -2.0 / 6), Math.Pow(10000, -4.0 / 6)];
+        float[] expected = [1f, 0.046415884f, 0.00215443433f];
         Assert.Equal(expected.Length, f.Length);
-        for (int j = 0; j < f.Length; j++) Assert.Equal(expected[j], f[j], 1e-15);
+        for (int j = 0; j < f.Length; j++) Assert.Equal(expected[j], f[j], expected[j] * 2e-7);
+    }
+
+    [Fact]
+    public void Angles_match_transformers_float32_at_long_positions()
+    {
+        // transformers LlamaRotaryEmbedding (inv_freq @ position_ids in float32, then cos/sin), PyTorch 1.13, θ 100000,
+        // head_dim 64 (SmolLM2), pairs j = 0, 1, 5, 31. A float64 angle gives cos 0.79250 instead of 0.79157 at
+        // (30000, j=1): 9e-4 off, which this tolerance rejects.
+        int[] positions = [1, 1000, 4095, 30000];
+        int[] pairs = [0, 1, 5, 31];
+        float[][] cos =
+        [
+            [0.540302336f, 0.766237974f, 0.986339152f, 1f],
+            [0.562379062f, 0.922226131f, -0.521058321f, 0.999897361f],
+            [-0.0659759939f, 0.331310809f, 0.592667103f, 0.998278737f],
+            [-0.596429527f, 0.79156661f, 0.741978824f, 0.90900588f],
+        ];
+        float[][] sin =
+        [
+            [0.841470957f, 0.642556906f, 0.164727464f, 1.43301268e-05f],
+            [0.826879561f, 0.38665092f, 0.853521109f, 0.0143296355f],
+            [-0.997821212f, -0.943521678f, -0.805447519f, 0.0586481951f],
+            [-0.802665412f, -0.611082911f, 0.670423329f, 0.416783363f],
+        ];
+        var table = new RopeTable(Rope.InverseFrequencies(Config(64, 100000)));
+        table.EnsurePositions(30001);
+        for (int i = 0; i < positions.Length; i++)
+            for (int q = 0; q < pairs.Length; q++)
+            {
+                int at = positions[i] * 32 + pairs[q];
+                Assert.Equal(cos[i][q], table.Cos[at], 3e-7);
+                Assert.Equal(sin[i][q], table.Sin[at], 3e-7);
+            }
     }
 
     [Theory]
