@@ -87,6 +87,11 @@ public sealed record TrainerSection
     /// <summary>Sampling temperature of the eval_k samples (OpenRLHF eval 0.6); greedy accuracy is always reported besides.</summary>
     public double EvalTemperature { get; init; } = 0.6;
 
+    /// <summary>Evaluate only the first this many usable prompts of data.eval_files, in file order (the same ones every
+    /// time, so eval/* rows stay comparable across steps). An evaluation costs (eval_k + 1) generations per prompt, so a
+    /// 500-problem file at eval_k 4 costs as much as ~20 training steps of 128 samples; 0 (default) uses every prompt.</summary>
+    public int EvalMaxPrompts { get; init; }
+
     /// <summary>Metrics backends of verity train: console (progress table or lines), jsonl (metrics.jsonl, which verity
     /// report and resume read, so it is required) and tensorboard (events.out.tfevents.* in the run directory, for
     /// `tensorboard --logdir`). Default [console, jsonl].</summary>

@@ -22,6 +22,7 @@ internal static class ShapingValidation
             Check(!string.IsNullOrEmpty(c.Rollout.Stop[i]), $"rollout.stop.{i}", "is empty and would stop every sample at once", "give non-empty stop strings or remove it");
 
         var t = c.Trainer;
+        Check(t.EvalMaxPrompts >= 0, "trainer.eval_max_prompts", $"must be ≥ 0, got {t.EvalMaxPrompts}", "use 0 for every prompt, or e.g. 64");
         if (t.EvalEvery > 0)
         {
             Check(c.Data.EvalFiles.Count > 0, "trainer.eval_every", $"is {t.EvalEvery} but data.eval_files is empty", "set data.eval_files=[held_out.jsonl] or trainer.eval_every=0");

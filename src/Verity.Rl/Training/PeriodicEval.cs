@@ -5,7 +5,8 @@ using Verity.Rl.Config;
 namespace Verity.Rl.Training;
 
 /// <summary>
-/// Held-out evaluation inside <c>verity train</c> (trainer.eval_every): every prompt of data.eval_files gets
+/// Held-out evaluation inside <c>verity train</c> (trainer.eval_every): every prompt of data.eval_files (the first
+/// trainer.eval_max_prompts of them when set) gets
 /// trainer.eval_k samples at trainer.eval_temperature and one greedy response from the current policy, scored
 /// by the training reward (a response is correct when its reward is &gt; 0, as the acc metric counts). Verity.Rl
 /// cannot use Verity.Eval, so this is the small version: same generator, same reward, same stop rules.
@@ -42,7 +43,8 @@ public sealed class PeriodicEval
         foreach (var file in config.Data.EvalFiles)
             if (!File.Exists(file))
                 throw new FileNotFoundException($"{file}: eval file not found (data.eval_files). HINT: check the path, or set trainer.eval_every=0", file);
-        var prompts = PromptSet.Load(config.Data with { TrainFiles = config.Data.EvalFiles }, tokenizer).Prompts;
+        var prompts = PromptSet.Load(config.Data with { TrainFiles = config.Data.EvalFiles }, tokenizer, "data.eval_files").Prompts;
+        if (config.Trainer.EvalMaxPrompts > 0) prompts = [.. prompts.Take(config.Trainer.EvalMaxPrompts)];
         var reward = new TrainingReward(config.Reward, TrainingReward.SettingsFor(config), text => tokenizer.Encode(text, addSpecialTokens: false).Length);
         return new PeriodicEval(prompts, ctx, reward.Score);
     }
@@ -83,6 +85,7 @@ public sealed class PeriodicEval
         metrics["eval/reward"] = scored > 0 ? rewardSum / scored : 0;
         metrics["eval/mean_length"] = scored > 0 ? lengthSum / scored : 0;
         metrics["eval/greedy_acc"] = greedyScored > 0 ? greedyCorrect / greedyScored : 0;
+        metrics["eval/prompts"] = _prompts.Count;
     }
 
     private double? Score(GeneratedSample sample, RlPrompt prompt) => _reward(_ctx.Decode(sample.CompletionIds), prompt.Answer);

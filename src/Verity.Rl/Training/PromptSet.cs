@@ -41,10 +41,13 @@ public sealed class PromptSet
     /// <summary>Prompts left out by the score curriculum data.top_fraction.</summary>
     public int BelowTopFraction { get; }
 
-    public static PromptSet Load(DataSection data, Tokenizer tokenizer)
+    /// <param name="data">The data section; its train_files are read.</param>
+    /// <param name="tokenizer">Encodes the templated prompts.</param>
+    /// <param name="filesKey">The config key the files came from, for messages (data.eval_files when evaluating).</param>
+    public static PromptSet Load(DataSection data, Tokenizer tokenizer, string filesKey = "data.train_files")
     {
         if (data.TrainFiles.Count == 0)
-            throw new ArgumentException("config: data.train_files lists no file. HINT: set data.train_files=[prompts.jsonl] (JSONL lines like {\"prompt\": \"...\", \"answer\": \"...\"})");
+            throw new ArgumentException($"config: {filesKey} lists no file. HINT: set {filesKey}=[prompts.jsonl] (JSONL lines like {{\"prompt\": \"...\", \"answer\": \"...\"}})");
         Func<string, string> template = data.Template == "chat"
             ? question => ChatTemplate.Apply(tokenizer, [new ChatMessage("user", question)], addGenerationPrompt: true)
             : InstructionTemplates.Get(data.Template);
@@ -60,7 +63,7 @@ public sealed class PromptSet
         bool band = data.MinPassRate is not null || data.MaxPassRate is not null;
         foreach (var path in data.TrainFiles)
         {
-            foreach (var (line, row) in ReadRows(path))
+            foreach (var (line, row) in ReadRows(path, filesKey))
             {
                 string question = Field(row, data.PromptKey, path, line, "data.prompt_key");
                 string answer = Field(row, data.AnswerKey, path, line, "data.answer_key");
@@ -91,10 +94,10 @@ public sealed class PromptSet
         return new PromptSet(prompts, texts, skipped, passRates, outside, below);
     }
 
-    private static IEnumerable<(int Line, JsonObject Row)> ReadRows(string path)
+    private static IEnumerable<(int Line, JsonObject Row)> ReadRows(string path, string filesKey)
     {
         if (!File.Exists(path))
-            throw new FileNotFoundException($"{path}: prompt file not found (data.train_files). HINT: check the path; relative paths start from {Environment.CurrentDirectory}", path);
+            throw new FileNotFoundException($"{path}: prompt file not found ({filesKey}). HINT: check the path; relative paths start from {Environment.CurrentDirectory}", path);
         return Verity.Data.Records.JsonlFile.Read(path);
     }
 

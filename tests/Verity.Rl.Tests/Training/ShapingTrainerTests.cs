@@ -55,6 +55,23 @@ public class ShapingTrainerTests
     }
 
     [Fact]
+    public void Eval_max_prompts_evaluates_only_the_first_prompts_of_the_eval_file()
+    {
+        // Given the tiny run evaluating its prompt file every step, limited to the first 2 prompts
+        using var dir = new TempDir();
+        TinyRun.Create(dir.Path);
+        int all = File.ReadAllLines(dir.File("prompts.jsonl")).Length;
+        Assert.True(all > 2);
+        Train(dir.Path, TinyRun.Config(dir.Path, steps: 1, saveEvery: 1), null,
+            $"data.eval_files=[{dir.File("prompts.jsonl")}]", "trainer.eval_every=1", "trainer.eval_k=2", "trainer.eval_max_prompts=2");
+
+        // Then the evaluation saw 2 prompts, and greedy accuracy is a fraction of 2
+        var row = TrainerTests.Rows(Path.Combine(dir.Path, "run")).Single();
+        Assert.Equal(2.0, (double)row["eval/prompts"]!);
+        Assert.Contains((double)row["eval/greedy_acc"]!, new[] { 0.0, 0.5, 1.0 });
+    }
+
+    [Fact]
     public void Stop_strings_end_rollouts_and_the_reward_sees_the_text_before_them()
     {
         using var dir = new TempDir();
@@ -107,6 +124,7 @@ public class ShapingTrainerTests
     [InlineData("trainer.trackers=[console, jsonl, wandb]", "trainer.trackers 'wandb' is not known", "console, jsonl, tensorboard")]
     [InlineData("trainer.trackers=[console]", "trainer.trackers lacks jsonl", "trainer.trackers=[console, jsonl]")]
     [InlineData("trainer.eval_every=5", "data.eval_files is empty", "trainer.eval_every=0")]
+    [InlineData("trainer.eval_max_prompts=-1", "trainer.eval_max_prompts", "use 0 for every prompt")]
     [InlineData("algorithm.sample_weighting=dapo|algorithm.daro.enable=true", "algorithm.sample_weighting ('dapo') and algorithm.daro.enable", "keep one")]
     [InlineData("algorithm.overlong.punish=true|algorithm.overlong.buffer_len=64|reward=[{name: soft_overlong}]", "algorithm.overlong.punish and the soft_overlong reward", "remove soft_overlong")]
     [InlineData("rollout.stop=[\"</answer>\", \"\"]", "rollout.stop.1 is empty", "non-empty stop strings")]
