@@ -96,6 +96,17 @@ public class ModelBenchTests
     }
 
     [Fact]
+    public void Decode_bound_pairs_each_run_with_the_bandwidth_probes_beside_it()
+    {
+        // 1 GB of weights, 100 new tokens per run. Run 0 took 10 s (10 tok/s) between probes of 10 and 30 GB/s (bound
+        // 20 tok/s: 50 %); run 1 took 4 s (25 tok/s) between 30 and 20 GB/s (bound 25: 100 %); run 2 took 5 s (20 tok/s)
+        // between 20 and 40 GB/s (bound 30: 66.7 %). The median pairs each run with its own probes: 66.7 %, where
+        // best run / best probe would say 25 / 40 = 62.5 %.
+        double paired = Verity.Cli.Bench.DecodeBenchmark.PairedFraction([10, 4, 5], [10, 30, 20, 40], newTokens: 100, weightBytes: 1_000_000_000);
+        Assert.Equal(2.0 / 3, paired, 12);
+    }
+
+    [Fact]
     public void Filter_parts_that_name_a_family_select_only_that_family()
     {
         // "decode" is a family name, so sgemm's "qwen2.5-0.5b.mlp_up.decode1" must not come along

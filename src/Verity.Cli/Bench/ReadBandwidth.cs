@@ -11,41 +11,37 @@ namespace Verity.Cli.Bench;
 /// contiguous part per thread, over and over for about a second. Single-sequence decode reads every weight once
 /// per token, so weight bytes / this bandwidth is the fastest a memory-bound decode step can be. This VM's read
 /// bandwidth moves between about 30 and 65 GB/s with its neighbours, so the decode bench samples it before and
-/// after every timed generation and keeps the best sample. A sample is a one-second average, like the decode
-/// figure it bounds (a multi-second average): the best single 12 ms pass would be an outlier, not a bound.
+/// after every timed generation. A sample is a one-second average, like the decode figure it bounds (a
+/// multi-second average): the best single 12 ms pass would be an outlier, not a bound.
 /// </summary>
 internal sealed class ReadBandwidth
 {
-    private readonly float[] data = new float[ModelShapes.Tiny ? 1 << 22 : 1 << 27];
-    private readonly float[] sums = new float[WorkPool.ThreadCount];
+    private readonly float[] _data = new float[ModelShapes.Tiny ? 1 << 22 : 1 << 27];
+    private readonly float[] _sums = new float[WorkPool.ThreadCount];
 
     public ReadBandwidth()
     {
-        for (int i = 0; i < data.Length; i++) data[i] = i & 7; // touch every page so the sum reads real memory
+        for (int i = 0; i < _data.Length; i++) _data[i] = i & 7; // touch every page so the sum reads real memory
         Sum();
     }
 
-    /// <summary>The highest bandwidth seen by any <see cref="Sample"/> call, in GB/s.</summary>
-    public double BestGigabytesPerSecond { get; private set; }
-
-    /// <summary>Sums for at least <see cref="Window"/>, then updates <see cref="BestGigabytesPerSecond"/> with the average rate.</summary>
-    public void Sample()
+    /// <summary>Sums for at least <see cref="Window"/> and returns the average rate in GB/s.</summary>
+    public double Sample()
     {
         long passes = 0, t0 = Stopwatch.GetTimestamp();
         do { Sum(); passes++; } while (Stopwatch.GetElapsedTime(t0) < Window);
-        double gbPerS = passes * data.Length * sizeof(float) / Stopwatch.GetElapsedTime(t0).TotalSeconds / 1e9;
-        BestGigabytesPerSecond = Math.Max(BestGigabytesPerSecond, gbPerS);
+        return passes * _data.Length * sizeof(float) / Stopwatch.GetElapsedTime(t0).TotalSeconds / 1e9;
     }
 
     static TimeSpan Window => TimeSpan.FromSeconds(ModelShapes.Tiny ? 0.01 : 1);
 
     private void Sum()
     {
-        int parts = sums.Length, size = (data.Length + parts - 1) / parts;
+        int parts = _sums.Length, size = (_data.Length + parts - 1) / parts;
         WorkPool.For(parts, p =>
         {
-            int start = p * size, length = Math.Min(size, data.Length - start);
-            sums[p] = SumOfPart(data.AsSpan(start, length));
+            int start = p * size, length = Math.Min(size, _data.Length - start);
+            _sums[p] = SumOfPart(_data.AsSpan(start, length));
         });
     }
 
