@@ -87,9 +87,11 @@ internal static unsafe class GemmSmallM
     /// <summary>
     /// Rows j0..j1 of w against all M rows of x: two w rows × four x rows per pass (8 accumulators,
     /// 6 loads per 8 FMAs), so each w row is streamed from memory once and x stays in L1/L2.
-    /// The first pass over a row pair also prefetches the next pair into L2: later passes make no memory
-    /// requests, so without it the weight stream stalled between pairs (Qwen2.5-0.5B's 545 MB head at M = 16
-    /// took 48–62 ms on two threads, 37 ms with it; at M = 4, 40 → 23 ms on one thread).
+    /// Every pass also prefetches the next row pair into L2: a pass after the first makes no memory requests of its
+    /// own, so without it the weight stream stalled between pairs (Qwen2.5-0.5B's 545 MB head at M = 16 took 48–62 ms
+    /// on two threads, 34 ms with it; at M = 4, 40 → 20 ms on one thread). The prefetch is unconditional because a
+    /// branch in this loop made the JIT spill the accumulators to the stack on every iteration (3× slower), and
+    /// so did a 2 × 8 variant with 16 accumulators.
     /// Missing x rows (M not a multiple of 4) repeat row 0 and their sums are dropped.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -112,7 +114,7 @@ internal static unsafe class GemmSmallM
                 Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default;
                 for (int p = 0; p < kVec; p += 16)
                 {
-                    if (i0 == 0) { Sse.Prefetch1(next0 + p); Sse.Prefetch1(next1 + p); }
+                    Sse.Prefetch1(next0 + p); Sse.Prefetch1(next1 + p); // every pass: a branch here made the JIT spill the accumulators
                     var a = Vector512.Load(w0 + p);
                     var b = Vector512.Load(w1 + p);
                     var v0 = Vector512.Load(x0 + p);
