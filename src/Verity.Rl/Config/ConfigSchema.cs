@@ -10,7 +10,9 @@ namespace Verity.Rl.Config;
 /// </summary>
 public static class ConfigSchema
 {
-    private static readonly NullabilityInfoContext Nullability = new();
+    /// <summary>NullabilityInfoContext caches in a plain Dictionary and is not thread-safe (parallel tests loading configs
+    /// failed with "an item with the same key has already been added"), so each thread gets its own.</summary>
+    [ThreadStatic] private static NullabilityInfoContext? _nullability;
 
     public static string KeyOf(PropertyInfo property) => JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
 
@@ -27,7 +29,7 @@ public static class ConfigSchema
         type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) ? type.GetGenericArguments()[0] : null;
 
     public static bool IsNullable(PropertyInfo property) =>
-        Nullable.GetUnderlyingType(property.PropertyType) is not null || Nullability.Create(property).WriteState == NullabilityState.Nullable;
+        Nullable.GetUnderlyingType(property.PropertyType) is not null || (_nullability ??= new()).Create(property).WriteState == NullabilityState.Nullable;
 
     /// <summary>
     /// The property for <paramref name="key"/> in <paramref name="section"/>; unknown → error naming the closest

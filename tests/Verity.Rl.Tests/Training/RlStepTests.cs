@@ -75,11 +75,20 @@ public class RlStepTests
         var ra = RlStep.Run(Context(a, micro: 64), Prompts(0), 0, 0.02);
         var rb = RlStep.Run(Context(b, micro: 8), Prompts(0), 0, 0.02);
         Assert.Equal(ra.Metrics["reward"], rb.Metrics["reward"]);
-        // float32 gradients summed in a different order agree to rounding, not bit for bit
+        // float32 gradients summed in a different order agree to rounding, not bit for bit: every gradient entry (left in
+        // Grad after the step) within 1e-5 of the largest one. A micro-batch normalized on its own would be 8× off.
         Assert.True(Math.Abs(ra.Metrics["grad_norm"] - rb.Metrics["grad_norm"]) < 1e-5 * ra.Metrics["grad_norm"]);
+        double scale = a.Parameters.Max(p => p.Grad!.Max(Math.Abs));
         for (int p = 0; p < a.Parameters.Count; p++)
             for (int i = 0; i < a.Parameters[p].Length; i++)
-                Assert.True(Math.Abs(a.Parameters[p].Data[i] - b.Parameters[p].Data[i]) < 1e-6, $"{a.Parameters[p].Key}[{i}]");
+            {
+                float ga = a.Parameters[p].Grad![i], gb = b.Parameters[p].Grad![i];
+                Assert.True(Math.Abs(ga - gb) <= 1e-5 * scale, $"grad {a.Parameters[p].Key}[{i}]: {ga} vs {gb}");
+                // AdamW's first step moves a weight by lr·g/(|g| + ε): the same for both wherever g is clearly away from 0.
+                // Where g is down at the rounding level the step itself is rounding noise (up to lr), so only bound it.
+                double tolerance = Math.Abs(ga) > 1e-3 * scale ? 1e-6 : 2 * 0.02 + 1e-6;
+                Assert.True(Math.Abs(a.Parameters[p].Data[i] - b.Parameters[p].Data[i]) <= tolerance, $"{a.Parameters[p].Key}[{i}]");
+            }
     }
 
     [Fact]
