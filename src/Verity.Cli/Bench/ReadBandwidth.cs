@@ -7,7 +7,7 @@ using Verity.Engine.Threading;
 namespace Verity.Cli.Bench;
 
 /// <summary>
-/// Sustained memory read bandwidth: summing a 512 MiB float array (far beyond the caches), split into one
+/// Sustained memory read bandwidth: reading a 512 MiB float array (far beyond the caches), split into one
 /// contiguous part per thread, over and over for about a second. Single-sequence decode reads every weight once
 /// per token, so weight bytes / this bandwidth is the fastest a memory-bound decode step can be. This VM's read
 /// bandwidth moves between about 30 and 65 GB/s with its neighbours, so the decode bench samples it before and
@@ -20,7 +20,8 @@ namespace Verity.Cli.Bench;
 /// </summary>
 internal sealed class ReadBandwidth
 {
-    private readonly float[] _data = new float[ModelShapes.Tiny ? 1 << 22 : 1 << 27];
+    /// <summary>A whole number of dot rows, so both reads cover every float the rate counts.</summary>
+    private readonly float[] _data = new float[(ModelShapes.Tiny ? 1 << 22 : 1 << 27) / DotWidth * DotWidth];
     private readonly float[] _sums = new float[WorkPool.ThreadCount];
     private readonly float[] _x = new float[DotWidth];
 
@@ -54,7 +55,7 @@ internal sealed class ReadBandwidth
         WorkPool.For(parts, p =>
         {
             int start = p * rowsPerPart * DotWidth, length = Math.Min(rowsPerPart * DotWidth, _data.Length - start);
-            var part = _data.AsSpan(start, Math.Max(0, length));
+            var part = _data.AsSpan(Math.Min(start, _data.Length), Math.Max(0, length));
             _sums[p] = dot ? DotOfPart(part, _x) : SumOfPart(part);
         });
     }
