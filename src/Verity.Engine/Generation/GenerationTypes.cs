@@ -66,7 +66,11 @@ public sealed record GeneratorOptions
     /// <summary>Sequences decoded together at most; finished ones are replaced by pending samples (continuous batching).</summary>
     public int MaxConcurrentSequences { get; init; } = 64;
 
-    /// <summary>KV-cache budget in bytes (float32 K and V of prompts and samples); admission waits when full.</summary>
+    /// <summary>
+    /// KV-cache budget in bytes (float32 K and V of prompts and samples); admission waits when full. Released
+    /// blocks, up to this many bytes, are kept by the generator for its later sequences and calls (their pages
+    /// are already resident), until the generator is dropped.
+    /// </summary>
     public long MaxKvBytes { get; init; } = 4L << 30;
 
     /// <summary>Stop token ids for requests that give none (usually the model's EOS ids).</summary>

@@ -19,6 +19,7 @@ public sealed class Generator
     readonly IncrementalDecoder _decoder;
     readonly GeneratorOptions _options;
     readonly TokenSampler _sampler = new();
+    readonly KvBlockPool _blocks;
 
     public Generator(TransformerModel model, GeneratorOptions? options = null)
     {
@@ -27,7 +28,12 @@ public sealed class Generator
         _options = options ?? new GeneratorOptions();
         if (_options.MaxConcurrentSequences < 1)
             throw new ArgumentException($"generator: max_concurrent_sequences must be ≥ 1, got {_options.MaxConcurrentSequences}.");
+        var cfg = model.Config;
+        _blocks = new KvBlockPool(cfg.NumLayers, cfg.NumKvHeads, cfg.HeadDim, _options.MaxKvBytes / sizeof(float));
     }
+
+    /// <summary>Bytes of released KV blocks held for reuse (see <see cref="KvBlockPool"/>).</summary>
+    internal long PooledKvBytes => _blocks.FreeFloats * sizeof(float);
 
     sealed class Sequence(int request, int sample, Prefix prefix, SequenceCache cache, int promptLength, ulong seed)
     {
@@ -76,9 +82,11 @@ public sealed class Generator
         void Release(Sequence s)
         {
             used -= s.Cache.Own.Floats;
+            _blocks.Return(s.Cache.Own);
             if (--s.Prefix.Remaining == 0)
             {
                 used -= s.Prefix.Block.Floats;
+                _blocks.Return(s.Prefix.Block);
                 if (shared[s.Request] == s.Prefix) shared[s.Request] = null;
             }
             samples[s.Request][s.Sample] = new GeneratedSample([.. s.Ids], [.. s.PolicyLogProbs], [.. s.SamplingLogProbs], s.Finish!.Value);
@@ -110,7 +118,7 @@ public sealed class Generator
                 var prefix = shared[r];
                 if (needPrefix)
                 {
-                    var block = new KvBlock(cfg.NumLayers, cfg.NumKvHeads, cfg.HeadDim, 0, requests[r].PromptIds.Length);
+                    var block = _blocks.Rent(0, requests[r].PromptIds.Length);
                     prefix = new Prefix(block, _options.SharePrefix ? requests[r].Sampling.N : 1);
                     if (_options.SharePrefix) shared[r] = prefix;
                     toPrefill.Add((r, prefix));
@@ -136,7 +144,7 @@ public sealed class Generator
             foreach (var (r, j, pre) in admitted)
             {
                 int p = requests[r].PromptIds.Length;
-                var own = new KvBlock(cfg.NumLayers, cfg.NumKvHeads, cfg.HeadDim, p, requests[r].Sampling.MaxNewTokens);
+                var own = _blocks.Rent(p, requests[r].Sampling.MaxNewTokens);
                 var s = new Sequence(r, j, pre, new SequenceCache(pre.Block, own), p, requests[r].Sampling.Seed);
                 if (Advance(s, pre.LastLogits!, requests[r])) Release(s);
                 else active.Add(s);

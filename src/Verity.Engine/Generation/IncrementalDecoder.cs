@@ -77,6 +77,7 @@ internal sealed class IncrementalDecoder
             var w = _layers[l];
             // attention block: xn = norm(x); q,k,v = proj(xn); q/k norm; RoPE; append K/V; attend; x += o(att)
             RmsNorm.Forward(_x, w.AttnNorm.Data, n, c, eps, _xn, _rstd);
+            PrefetchCachePages(l, rows, n);
             Linear.ForwardMany(_xn, [w.Q.Data, w.K.Data, w.V.Data], [w.QB?.Data, w.KB?.Data, w.VB?.Data], n, [qd, kvd, kvd], c, [_q, _k, _v]);
             if (w.QN is not null) RmsNorm.Forward(_q, w.QN.Data, n * nh, hd, eps, _q, _rstdH);
             if (w.KN is not null) RmsNorm.Forward(_k, w.KN.Data, n * nkv, hd, eps, _k, _rstdH);
@@ -116,6 +117,45 @@ internal sealed class IncrementalDecoder
             {
                 _k.AsSpan((i * nkv + h) * hd, hd).CopyTo(own.K[layer].AsSpan(own.Offset(h, slot), hd));
                 _v.AsSpan((i * nkv + h) * hd, hd).CopyTo(own.V[layer].AsSpan(own.Offset(h, slot), hd));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Before the layer's q/k/v product, asks for one cache line in every 4 KB page of the K/V this layer's
+    /// attention will read and its append will write, once per sequence. The cache was last touched a whole
+    /// token ago, so both its lines and its page translations are cold; a single-token step's append and
+    /// attention run on one thread each between two weight products, and each page's first access there was a
+    /// page walk and a memory round trip in series. Issued here, they resolve while the product streams
+    /// (~80 prefetches a layer for SmolLM2-135M at 192 positions: 0.03 ms of issue per token).
+    /// </summary>
+    unsafe void PrefetchCachePages(int layer, IReadOnlyList<DecodeRow> rows, int n)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        const int PageFloats = 1024;
+        int nkv = _cfg.NumKvHeads, hd = _cfg.HeadDim;
+        for (int i = 0; i < n; i++)
+        {
+            var cache = rows[i].Cache;
+            if (i > 0 && ReferenceEquals(rows[i - 1].Cache, cache)) continue; // a prefill's rows share one cache
+            int len = rows[i].Position + 1;
+            foreach (var block in (ReadOnlySpan<KvBlock?>)[cache.Prefix, cache.Own])
+            {
+                if (block is null) continue;
+                int slots = Math.Clamp(len - block.Start, 0, block.Capacity);
+                if (slots == 0) continue;
+                fixed (float* k = block.K[layer], v = block.V[layer])
+                    for (int h = 0; h < nkv; h++)
+                    {
+                        float* kh = k + block.Offset(h, 0), vh = v + block.Offset(h, 0);
+                        for (long f = 0; f < (long)slots * hd; f += PageFloats)
+                        {
+                            System.Runtime.Intrinsics.X86.Sse.Prefetch0(kh + f);
+                            System.Runtime.Intrinsics.X86.Sse.Prefetch0(vh + f);
+                        }
+                        System.Runtime.Intrinsics.X86.Sse.Prefetch0(kh + (long)(slots - 1) * hd);
+                        System.Runtime.Intrinsics.X86.Sse.Prefetch0(vh + (long)(slots - 1) * hd);
+                    }
             }
         }
     }

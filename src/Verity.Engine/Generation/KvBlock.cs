@@ -24,7 +24,7 @@ internal sealed class KvBlock
     }
 
     /// <summary>Absolute position of the first slot.</summary>
-    public int Start { get; }
+    public int Start { get; private set; }
 
     public int Capacity { get; }
 
@@ -40,6 +40,13 @@ internal sealed class KvBlock
 
     /// <summary>Per layer [NKV, Capacity, HD].</summary>
     public float[][] V { get; }
+
+    /// <summary>Makes a released block a fresh one at <paramref name="start"/>; the old contents stay, unread.</summary>
+    public void Reset(int start)
+    {
+        Start = start;
+        Length = 0;
+    }
 
     /// <summary>Floats held, for the KV memory budget.</summary>
     public long Floats => 2L * K.Length * KvHeads * Capacity * HeadDim;

@@ -39,7 +39,8 @@ public sealed class TokenSampler
         var prob = _prob.AsSpan(0, v);
         TensorPrimitives.Subtract(logits, maxLogit, prob);
         TensorPrimitives.Exp(prob, prob);
-        float policyLogZ = maxLogit + (float)Math.Log(SumAsDouble(prob));
+        double policySum = SumAsDouble(prob);
+        float policyLogZ = maxLogit + (float)Math.Log(policySum);
 
         if (p.IsGreedy) return new SampledToken(argmax, logits[argmax] - policyLogZ, 0f);
 
@@ -57,7 +58,7 @@ public sealed class TokenSampler
         if (everyToken)
         {
             // Every token is a candidate (plain sampling): walk the ids in order, no candidate list.
-            mass = SumAsDouble(prob);
+            mass = p.Temperature == 1f ? policySum : SumAsDouble(prob);
             chosen = Pick(prob, rng.NextDouble() * mass);
         }
         else
@@ -105,8 +106,37 @@ public sealed class TokenSampler
         return s;
     }
 
-    /// <summary>The first id whose running sum of <paramref name="prob"/> (in id order) exceeds u; the last id if none does.</summary>
-    static int Pick(ReadOnlySpan<float> prob, double u)
+    /// <summary>Ids per block that <see cref="Pick"/> skips with one vector sum.</summary>
+    const int PickBlock = 64;
+
+    /// <summary>
+    /// The first id whose running sum of <paramref name="prob"/> (in id order) exceeds u; the last id if none does.
+    /// Whole blocks of <see cref="PickBlock"/> ids are skipped while the running sum stays at or below u (one
+    /// vector sum each, not 64 dependent double adds: 60 → ~15 µs at a 49k vocabulary); the block that crosses u
+    /// is walked id by id. Same choice as <see cref="PickReference"/> except when u lies within double rounding
+    /// of a boundary.
+    /// </summary>
+    internal static int Pick(ReadOnlySpan<float> prob, double u)
+    {
+        double cum = 0;
+        int i = 0;
+        for (; i + PickBlock <= prob.Length; i += PickBlock)
+        {
+            double block = SumAsDouble(prob.Slice(i, PickBlock));
+            if (u < cum + block) break;
+            cum += block;
+        }
+        // If rounding puts the crossing just past this block, the walk simply goes on into the next one.
+        for (; i < prob.Length; i++)
+        {
+            cum += prob[i];
+            if (u < cum) return i;
+        }
+        return prob.Length - 1;
+    }
+
+    /// <summary>Reference for <see cref="Pick"/>: one running double sum, id by id.</summary>
+    internal static int PickReference(ReadOnlySpan<float> prob, double u)
     {
         double cum = 0;
         for (int i = 0; i < prob.Length; i++)

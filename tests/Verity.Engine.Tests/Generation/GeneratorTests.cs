@@ -103,6 +103,44 @@ public class GeneratorTests
     }
 
     [Fact]
+    public void A_generator_reusing_kv_blocks_of_earlier_calls_gives_what_a_fresh_one_gives()
+    {
+        // Given a generator whose first call left released blocks of the same shapes, full of other sequences' K/V
+        var model = TinyModel();
+        var reused = new Generator(model);
+        reused.Generate([Request([9, 8, 7, 6], n: 2, maxNew: 10, seed: 1), Request([5, 4], n: 1, maxNew: 10, seed: 2)]); // one own block starts at position 2
+        Assert.True(reused.PooledKvBytes > 0);
+
+        // When both it and a fresh generator run the same batch (same prompt lengths and max_new_tokens, so blocks are reused)
+        var requests = new[] { Request([1, 2, 3, 4], n: 2, maxNew: 10, seed: 3), Request([4, 3, 2, 1], n: 1, maxNew: 10, seed: 4) };
+        var again = reused.Generate(requests);
+        var fresh = new Generator(model).Generate(requests);
+
+        // Then the samples are the same: no stale slot is read and every block starts at its new position
+        AssertSameSamples(again, fresh);
+    }
+
+    [Fact]
+    public void Kv_block_pool_reuses_blocks_of_the_same_capacity_within_its_cap()
+    {
+        var pool = new KvBlockPool(layers: 2, kvHeads: 1, headDim: 4, maxFloats: 2 * 2 * 4 * 8);
+        var a = pool.Rent(start: 3, capacity: 8);
+        a.Length = 5;
+        pool.Return(a);
+        Assert.Equal(a.Floats, pool.FreeFloats);
+
+        var b = pool.Rent(start: 7, capacity: 8);
+        Assert.Same(a, b);
+        Assert.Equal((7, 0), (b.Start, b.Length));
+        Assert.Equal(0, pool.FreeFloats);
+
+        Assert.NotSame(a, pool.Rent(start: 0, capacity: 6)); // another capacity is a new block
+        pool.Return(b);
+        pool.Return(new KvBlock(2, 1, 4, 0, 8));             // over the cap: dropped, not held
+        Assert.Equal(b.Floats, pool.FreeFloats);
+    }
+
+    [Fact]
     public void Stop_ids_end_a_sample_with_the_stop_token_kept_and_length_otherwise()
     {
         var model = TinyModel();

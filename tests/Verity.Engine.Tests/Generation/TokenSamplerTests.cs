@@ -156,6 +156,28 @@ public class TokenSamplerTests
     }
 
     [Fact]
+    public void Blocked_pick_chooses_what_the_id_by_id_walk_chooses_at_every_boundary()
+    {
+        // Masses that are multiples of 1/1024 (and zeros) sum exactly in double, so the two walks must agree exactly,
+        // also for u right at, just below and just above every running sum — where an off-by-one in the block skip shows.
+        var rng = new Random(11);
+        foreach (int n in new[] { 1, 63, 64, 65, 130, 1000, 4099 })
+        {
+            var prob = Enumerable.Range(0, n).Select(_ => rng.Next(4) == 0 ? 0f : rng.Next(1, 1025) / 1024f).ToArray();
+            var us = new List<double> { 0, double.Epsilon };
+            double cum = 0;
+            foreach (var x in prob)
+            {
+                cum += x;
+                us.AddRange([cum, Math.BitDecrement(cum), Math.BitIncrement(cum)]);
+            }
+            us.AddRange([cum * 2, rng.NextDouble() * cum]);
+            foreach (var u in us)
+                Assert.Equal(TokenSampler.PickReference(prob, u), TokenSampler.Pick(prob, u));
+        }
+    }
+
+    [Fact]
     public void Greedy_takes_the_argmax_with_sampling_log_prob_zero()
     {
         float[] logits = [0.1f, 0.3f, 2.5f, 2.4f];
