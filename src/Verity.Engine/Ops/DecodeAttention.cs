@@ -40,7 +40,7 @@ internal static unsafe class DecodeAttention
             ScoresAvx512(q, group, first.K, first.V, first.Count, hd, scale, scores, len);
             ScoresAvx512(q, group, second.K, second.V, second.Count, hd, scale, scores + first.Count, len);
         }
-        if (!simd)
+        else
         {
             for (int g = 0; g < group; g++)
             {
