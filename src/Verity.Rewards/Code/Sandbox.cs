@@ -135,6 +135,23 @@ public sealed class Sandbox
         return pids;
     }
 
+    /// <summary>
+    /// Processes of <paramref name="uid"/> still alive after waiting up to <paramref name="within"/> for them to go
+    /// (nothing is killed): a killed namespace takes a moment to die, so a check right after a run can see processes
+    /// that are already on their way out.
+    /// </summary>
+    public static List<int> ProcessesLeft(int uid, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        var left = ProcessesOfUid(uid);
+        while (left.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+            left = ProcessesOfUid(uid);
+        }
+        return left;
+    }
+
     /// <summary>Before a uid is reused: when one of its processes was killed since the last call, waits until none
     /// is left (<see cref="Reap"/>); otherwise there is nothing to check. False when processes survive.</summary>
     internal bool Settle(int uid) => !_killedUids.TryRemove(uid, out _) || Reap(uid);

@@ -148,7 +148,7 @@ print("found" if seen else "hidden")
         Assert.False(listener.Pending(), "a sandboxed program connected to a host port");
         Assert.NotEmpty(rewarder.Sandbox.Uids);
         foreach (int uid in rewarder.Sandbox.Uids)
-            Assert.Empty(Sandbox.ProcessesOfUid(uid));
+            Assert.Empty(Sandbox.ProcessesLeft(uid, TimeSpan.FromSeconds(1)));
 
         // within the time bound: 3 s per test, at most 2 tests per attack, on 2+ parallel slots, plus start-up slack
         output.WriteLine($"{attacks.Length} attacks in {elapsed.TotalSeconds:F1} s");
@@ -175,6 +175,6 @@ print("found" if seen else "hidden")
         Assert.Equal([CodeVerdict.TLE], reward.Verdicts);
         Assert.InRange(clock.Elapsed.TotalSeconds, timeoutSeconds, timeoutSeconds + 3);
         foreach (int uid in rewarder.Sandbox.Uids)
-            Assert.Empty(Sandbox.ProcessesOfUid(uid));
+            Assert.Empty(Sandbox.ProcessesLeft(uid, TimeSpan.FromSeconds(1)));
     }
 }

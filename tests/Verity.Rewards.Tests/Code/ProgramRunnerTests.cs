@@ -47,7 +47,7 @@ public sealed class ProgramRunnerTests(SandboxFixture fixture)
         Assert.Equal(CodeVerdict.TLE, run.Verdict);
         Assert.InRange(clock.Elapsed.TotalSeconds, 2, 5);
         Assert.Contains("TimeoutError: the program ran longer than 2 s", InterpreterProtocol.FormatOutput(run, runner.Limits, 500, out _));
-        foreach (int uid in fixture.Sandbox.Uids) Assert.Empty(Sandbox.ProcessesOfUid(uid));
+        foreach (int uid in fixture.Sandbox.Uids) Assert.Empty(Sandbox.ProcessesLeft(uid, TimeSpan.FromSeconds(1)));
 
         // and the runner still works afterwards
         Assert.Equal("ok\n", runner.RunBatch(["print('ok')"])[0].Stdout);

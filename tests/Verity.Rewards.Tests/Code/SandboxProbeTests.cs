@@ -23,6 +23,6 @@ public sealed class SandboxProbeTests
         var sandbox = Sandbox.Create(baseUid: 61990);
         Assert.Equal(61990, sandbox.BaseUid);
         Assert.All(sandbox.Uids, uid => Assert.True(uid >= 61990));
-        Assert.All(sandbox.Uids, uid => Assert.Empty(Sandbox.ProcessesOfUid(uid)));
+        Assert.All(sandbox.Uids, uid => Assert.Empty(Sandbox.ProcessesLeft(uid, TimeSpan.FromSeconds(1))));
     }
 }

@@ -197,6 +197,6 @@ except MemoryError:
 
         // Then every limit held (and the forked children did not outlive the run)
         Assert.Equal([CodeVerdict.AC], reward.Verdicts);
-        foreach (int uid in fixture.Sandbox.Uids) Assert.Empty(Sandbox.ProcessesOfUid(uid));
+        foreach (int uid in fixture.Sandbox.Uids) Assert.Empty(Sandbox.ProcessesLeft(uid, TimeSpan.FromSeconds(1)));
     }
 }

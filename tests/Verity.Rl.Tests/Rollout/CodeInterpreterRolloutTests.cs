@@ -191,6 +191,6 @@ public sealed class CodeInterpreterRolloutTests(SandboxFixture fixture)
         Assert.Contains("TimeoutError: the program ran longer than 2 s and was stopped", Masked(s));
         Assert.EndsWith("It failed.", Decode(s.Ids));
         Assert.Equal((1, 1), (result.Stats.Errors, result.Stats.Timeouts));
-        foreach (int uid in fixture.Sandbox.Uids) Assert.Empty(Sandbox.ProcessesOfUid(uid));
+        foreach (int uid in fixture.Sandbox.Uids) Assert.Empty(Sandbox.ProcessesLeft(uid, TimeSpan.FromSeconds(1)));
     }
 }
