@@ -102,7 +102,7 @@ public class ModelBenchTests
         // 20 tok/s: 50 %); run 1 took 4 s (25 tok/s) between 30 and 20 GB/s (bound 25: 100 %); run 2 took 5 s (20 tok/s)
         // between 20 and 40 GB/s (bound 30: 66.7 %). The median pairs each run with its own probes: 66.7 %, where
         // best run / best probe would say 25 / 40 = 62.5 %.
-        double paired = Verity.Cli.Bench.DecodeBenchmark.PairedFraction([10, 4, 5], [10, 30, 20, 40], newTokens: 100, weightBytes: 1_000_000_000);
+        double paired = Verity.Cli.Bench.DecodeBenchmark.PairedFraction([100 / 10.0, 100 / 4.0, 100 / 5.0], [10, 30, 20, 40], weightBytes: 1_000_000_000);
         Assert.Equal(2.0 / 3, paired, 12);
     }
 

@@ -47,7 +47,7 @@ internal sealed class DecodeBenchmark : IBenchmarkFamily
                 var samples = new List<double>();
                 Action? between = spec.Sequences == 1 ? () => samples.Add(probe!.Sample()) : null;
                 var runs = Measure(model, spec, settings, between);
-                double verity = spec.Sequences * spec.NewTokens / runs.Min();
+                double verity = spec.Sequences * spec.NewTokens / runs.Min(r => r.Seconds);
                 settings.Log.WriteLine($"bench decode {c.Shape}: verity {verity:0.0} tokens/s");
                 var extra = new Dictionary<string, object>
                 {
@@ -59,12 +59,17 @@ internal sealed class DecodeBenchmark : IBenchmarkFamily
                 {
                     double bandwidth = samples.Max();
                     double bound = bandwidth * 1e9 / weightBytes;
-                    double paired = PairedFraction(runs, samples, spec.NewTokens, weightBytes);
+                    double paired = PairedFraction(runs.Select(r => spec.NewTokens / r.Seconds).ToList(), samples, weightBytes);
+                    double steps = runs.Max(r => r.DecodeStepsPerSecond);
+                    double pairedSteps = PairedFraction(runs.Select(r => r.DecodeStepsPerSecond).ToList(), samples, weightBytes);
                     extra["read_gb_per_s"] = Math.Round(bandwidth, 2);
                     extra["bound_tokens_per_s"] = Math.Round(bound, 2);
                     extra["fraction_of_bound"] = Math.Round(verity / bound, 3);
                     extra["paired_fraction_of_bound"] = Math.Round(paired, 3);
-                    detail += $"; bound {ModelShapes.Inv(bound)} tok/s ({ModelShapes.Inv(weightBytes / 1e9, "0.00")} GB / {ModelShapes.Inv(bandwidth)} GB/s), reached {ModelShapes.Inv(100 * verity / bound, "0")}% best/best, {ModelShapes.Inv(100 * paired, "0")}% paired";
+                    extra["decode_steps_per_s"] = Math.Round(steps, 2);
+                    extra["decode_fraction_of_bound"] = Math.Round(steps / bound, 3);
+                    extra["paired_decode_fraction_of_bound"] = Math.Round(pairedSteps, 3);
+                    detail += $"; bound {ModelShapes.Inv(bound)} tok/s ({ModelShapes.Inv(weightBytes / 1e9, "0.00")} GB / {ModelShapes.Inv(bandwidth)} GB/s), reached {ModelShapes.Inv(100 * verity / bound, "0")}% best/best, {ModelShapes.Inv(100 * paired, "0")}% paired; decode steps alone (prefill excluded) {ModelShapes.Inv(100 * steps / bound, "0")}% / {ModelShapes.Inv(100 * pairedSteps, "0")}%";
                     settings.Log.WriteLine($"bench decode {c.Shape}: {detail}");
                 }
                 var payload = new { model = shape.PeerJson, sequences = spec.Sequences, prompt = PromptTokens, new_tokens = spec.NewTokens };
@@ -78,21 +83,25 @@ internal sealed class DecodeBenchmark : IBenchmarkFamily
     }
 
     /// <summary>
-    /// The median over timed runs of (run's tokens/s) / (bound from the mean of the bandwidth samples just before and just
+    /// The median over timed runs of (run's rate) / (bound from the mean of the bandwidth samples just before and just
     /// after it). The VM's bandwidth drifts within seconds to minutes, so pairing each run with its neighbours compares
     /// like with like; best decode over best probe compares the two luckiest moments, which need not coincide.
+    /// <paramref name="rates"/> [runs] are tokens/s with the prefill in the time, or decode steps/s without it.
     /// </summary>
-    internal static double PairedFraction(IReadOnlyList<double> runs, IReadOnlyList<double> samples, int newTokens, long weightBytes)
+    internal static double PairedFraction(IReadOnlyList<double> rates, IReadOnlyList<double> samples, long weightBytes)
     {
-        var fractions = runs.Select((seconds, r) => newTokens / seconds / ((samples[r] + samples[r + 1]) / 2 * 1e9 / weightBytes)).Order().ToList();
+        var fractions = rates.Select((rate, r) => rate / ((samples[r] + samples[r + 1]) / 2 * 1e9 / weightBytes)).Order().ToList();
         return fractions.Count % 2 == 1 ? fractions[fractions.Count / 2] : (fractions[fractions.Count / 2 - 1] + fractions[fractions.Count / 2]) / 2;
     }
 
+    /// <summary>One timed generation: wall seconds, prefill included, and decode steps per second, prefill excluded.</summary>
+    private readonly record struct TimedRun(double Seconds, double DecodeStepsPerSecond);
+
     /// <summary>
-    /// Wall seconds of each timed full generation, after a short warm-up generation; <paramref name="between"/> (if
-    /// given) runs before every timed generation and after the last one, outside the timed region.
+    /// Each timed full generation, after a short warm-up generation; <paramref name="between"/> (if given) runs
+    /// before every timed generation and after the last one, outside the timed region.
     /// </summary>
-    static List<double> Measure(TransformerModel model, Spec spec, BenchSettings settings, Action? between)
+    static List<TimedRun> Measure(TransformerModel model, Spec spec, BenchSettings settings, Action? between)
     {
         var rng = new Random(3);
         var prompts = Enumerable.Range(0, spec.Sequences)
@@ -104,14 +113,15 @@ internal sealed class DecodeBenchmark : IBenchmarkFamily
         var generator = new Generator(model, new GeneratorOptions { MaxConcurrentSequences = spec.Sequences, MaxKvBytes = 16L << 30 });
         generator.Generate(Requests(Math.Min(spec.NewTokens, 4)));
         var requests = Requests(spec.NewTokens);
-        var runs = new List<double>();
+        var runs = new List<TimedRun>();
         var total = Stopwatch.StartNew();
         for (int r = 0; r < settings.Repetitions; r++)
         {
             between?.Invoke();
             long t0 = Stopwatch.GetTimestamp();
             var result = generator.Generate(requests);
-            runs.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            runs.Add(new TimedRun(seconds, result.Stats.DecodeSteps / (result.Stats.Seconds - result.Stats.PrefillSeconds)));
             if (result.Stats.GeneratedTokens != (long)spec.Sequences * spec.NewTokens)
                 throw new InvalidOperationException($"decode bench: generated {result.Stats.GeneratedTokens} tokens, expected {spec.Sequences * spec.NewTokens}; a request failed: {result.Requests.FirstOrDefault(q => !q.Ok)?.Error}");
             if (total.Elapsed > settings.Budget) break;

@@ -170,9 +170,11 @@ internal static class GenerateCommand
     private static void PrintStats(TextWriter w, GenerationStats s)
     {
         double tps = s.Seconds > 0 ? s.GeneratedTokens / s.Seconds : 0;
+        double decodeSeconds = s.Seconds - s.PrefillSeconds;
+        string steps = decodeSeconds > 0 ? string.Create(CultureInfo.InvariantCulture, $" ({s.DecodeSteps / decodeSeconds:F1}/s)") : "";
         string parity = s.MaxLogProbMismatch is { } m ? string.Create(CultureInfo.InvariantCulture, $", max log-prob mismatch vs training forward {m:E2}") : "";
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{s.GeneratedTokens} new tokens in {s.Seconds:F2} s ({tps:F1} tok/s), {s.DecodeSteps} decode steps, up to {s.MaxConcurrent} sequences at once") + parity);
+            $"{s.GeneratedTokens} new tokens in {s.Seconds:F2} s ({tps:F1} tok/s; prefill {s.PrefillSeconds:F2} s), {s.DecodeSteps} decode steps{steps}, up to {s.MaxConcurrent} sequences at once") + parity);
     }
 
     private static int[] ParseIds(string text)

@@ -55,6 +55,14 @@ public sealed record GenerationStats(long PromptTokens, long GeneratedTokens, in
     /// the rollout and the learner disagree about the policy: a known silent failure of RL trainers.
     /// </summary>
     public double? MaxLogProbMismatch { get; init; }
+
+    /// <summary>
+    /// Wall seconds of <see cref="Seconds"/> spent in prompt forwards (prefill: the time to first token, summed over
+    /// the calls that admitted new prompts). The rest is decode steps, sampling and bookkeeping, so
+    /// <see cref="DecodeSteps"/> / (Seconds − PrefillSeconds) is the decode step rate, which the memory-bandwidth
+    /// bound of a single sequence (one read of the weights per step) applies to.
+    /// </summary>
+    public double PrefillSeconds { get; init; }
 }
 
 /// <summary>The whole call: one result per request, in request order.</summary>

@@ -72,7 +72,7 @@ public sealed class Generator
         var shared = new Prefix?[requests.Count]; // the prompt cache of each request while samples use it
         var active = new List<Sequence>();
         long budget = _options.MaxKvBytes / sizeof(float), used = 0;
-        long promptTokens = 0, generated = 0;
+        long promptTokens = 0, generated = 0, prefillTicks = 0;
         int steps = 0, maxConcurrent = 0;
         float[] logits = [];
 
@@ -138,7 +138,9 @@ public sealed class Generator
                     promptTokens += prompt.Length;
                 }
                 EnsureLogits(ref logits, last.Count, v);
+                long prefillStart = Stopwatch.GetTimestamp();
                 _decoder.Run(rows, last, logits);
+                prefillTicks += Stopwatch.GetTimestamp() - prefillStart;
                 for (int i = 0; i < toPrefill.Count; i++) toPrefill[i].Prefix.LastLogits = logits.AsSpan(i * v, v).ToArray();
             }
             foreach (var (r, j, pre) in admitted)
@@ -173,7 +175,10 @@ public sealed class Generator
         var results = new RequestResult[requests.Count];
         for (int r = 0; r < requests.Count; r++)
             results[r] = new RequestResult(errors[r] is null ? samples[r].Select(s => s!).ToArray() : [], errors[r]);
-        var stats = new GenerationStats(promptTokens, generated, steps, maxConcurrent, clock.Elapsed.TotalSeconds);
+        var stats = new GenerationStats(promptTokens, generated, steps, maxConcurrent, clock.Elapsed.TotalSeconds)
+        {
+            PrefillSeconds = prefillTicks / (double)Stopwatch.Frequency,
+        };
         if (_options.CheckParity) stats = stats with { MaxLogProbMismatch = ParityCheck.MaxMismatch(_model, requests, results) };
         return new GenerationResult(results, stats);
     }

@@ -59,6 +59,21 @@ public class GeneratorTests
     }
 
     [Fact]
+    public void Stats_split_the_time_into_prefill_and_decode_steps()
+    {
+        // The first token comes from the prompt's forward, every later one from a decode step; the prompt forward's
+        // time is reported apart, inside the total.
+        var model = TinyModel();
+        var one = new Generator(model).Generate([Request([1, 2, 3, 4, 5], maxNew: 12)]).Stats;
+        Assert.Equal(11, one.DecodeSteps);
+        Assert.InRange(one.PrefillSeconds, double.Epsilon, one.Seconds);
+
+        var firstOnly = new Generator(model).Generate([Request([1, 2, 3, 4, 5], maxNew: 1)]).Stats;
+        Assert.Equal(0, firstOnly.DecodeSteps);
+        Assert.InRange(firstOnly.PrefillSeconds, double.Epsilon, firstOnly.Seconds);
+    }
+
+    [Fact]
     public void Parity_check_detects_a_policy_that_changed_after_sampling()
     {
         // A wrong log-prob must be caught: perturb the weights after generating, then check.
