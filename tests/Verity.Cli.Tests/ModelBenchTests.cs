@@ -113,6 +113,10 @@ public class ModelBenchTests
         var selected = BenchRegistry.Select("decode,train_memory", quick: true);
         Assert.Equal(["decode", "train_memory"], selected.Select(s => s.Family.Name).ToArray());
 
+        // a part that is a whole case key selects that case only, not the keys it is a prefix of (x1 vs x16)
+        var exact = BenchRegistry.Select("decode/smollm135m-L4.x1", quick: true);
+        Assert.Equal(["decode/smollm135m-L4.x1"], exact.SelectMany(s => s.Cases).Select(c => c.Key).ToArray());
+
         // a part that is not a family name still matches keys by substring, across families
         var bySubstring = BenchRegistry.Select("square512,forward", quick: true);
         Assert.Equal(["sgemm", "forward"], bySubstring.Select(s => s.Family.Name).ToArray());

@@ -18,17 +18,19 @@ internal static class BenchRegistry
     /// <summary>
     /// The cases whose "family/shape" contains <paramref name="filter"/> (case-insensitive), or any of its
     /// comma-separated parts (e.g. "forward,decode"); all when null. A part that is exactly a family name selects
-    /// that family only (so "decode" does not also pick sgemm's "…decode1" shapes).
+    /// that family only (so "decode" does not also pick sgemm's "…decode1" shapes), and a part that is exactly a
+    /// case's key selects that case only (so "decode/smollm135m.x1" does not also pick "….x16").
     /// A filter matching nothing is an error that lists the known names.
     /// </summary>
     public static IReadOnlyList<(IBenchmarkFamily Family, IReadOnlyList<BenchCase> Cases)> Select(string? filter, bool quick)
     {
         var parts = filter?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var keys = Families.SelectMany(f => f.Cases(quick)).Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var selected = new List<(IBenchmarkFamily, IReadOnlyList<BenchCase>)>();
         foreach (var family in Families)
         {
             var cases = family.Cases(quick)
-                .Where(c => parts is null || parts.Any(p => Matches(family, c, p)))
+                .Where(c => parts is null || parts.Any(p => keys.Contains(p) ? c.Key.Equals(p, StringComparison.OrdinalIgnoreCase) : Matches(family, c, p)))
                 .ToList();
             if (cases.Count > 0) selected.Add((family, cases));
         }
