@@ -11,13 +11,15 @@ namespace Verity.Rl.Rollout;
 internal static class ToolRolloutStage
 {
     /// <summary>The samples of a tool rollout (groups numbered from <paramref name="firstGroup"/>), with tool metrics added
-    /// (with DAPO refill: those of the step's last round); null when rollout.tool is none (plain rollout).</summary>
-    public static List<RlSample>? RunIfEnabled(RlContext ctx, IReadOnlyList<RlPrompt> prompts, IReadOnlyList<GenerationRequest> requests, int firstGroup, IDictionary<string, double> metrics)
+    /// (with DAPO refill: those of the step's last round); null when rollout.tool is none (plain rollout). Every model
+    /// call goes through <paramref name="generate"/>.</summary>
+    public static List<RlSample>? RunIfEnabled(RlContext ctx, IReadOnlyList<RlPrompt> prompts, IReadOnlyList<GenerationRequest> requests, int firstGroup,
+        Func<IReadOnlyList<GenerationRequest>, GenerationResult> generate, IDictionary<string, double> metrics)
     {
         if (ctx.Config.Rollout.Tool == "none") return null;
         var tool = ctx.ToolRollout ?? throw new ArgumentException(
             $"rollout.tool={ctx.Config.Rollout.Tool} but the step has no tool. HINT: set RlContext.ToolRollout (verity train builds it from the config), or rollout.tool=none.");
-        var result = tool.Run(r => ctx.Generator.Generate(r), ctx.Decode, requests);
+        var result = tool.Run(generate, ctx.Decode, requests);
         result.Stats.AddTo(metrics);
         var samples = new List<RlSample>();
         for (int g = 0; g < prompts.Count; g++)

@@ -113,6 +113,7 @@ public static class RlStep
         var rewardsAll = scored.Select(s => s.Reward!.Value).ToArray();
         var groupsAll = scored.Select(s => s.Group).ToArray();
         metrics["time/generate"] = rounds.Sum(r => r.GenerateSeconds);
+        metrics["time/generate_prefill"] = rounds.Sum(r => r.PrefillSeconds); // part of time/generate: the prompts' forwards
         metrics["time/reward"] = rounds.Sum(r => r.RewardSeconds);
         if (cfg.Algorithm.Overlong.Punish) metrics["overlong/penalty_mean"] = rounds.Sum(r => r.PenaltySum) / Math.Max(1, scored.Count);
         metrics["reward"] = rewardsAll.Length > 0 ? rewardsAll.Average() : 0;

@@ -11,7 +11,7 @@ namespace Verity.Rl.Training;
 /// group id or a sampling seed (round 0 of a step is numbered exactly as a single-round step).
 /// </summary>
 internal sealed record RolloutRound(List<RlSample> Samples, List<RlSample> Kept, int Groups, int KeptGroups, int PassRateDropped,
-    double PenaltySum, double GenerateSeconds, double RewardSeconds)
+    double PenaltySum, double GenerateSeconds, double PrefillSeconds, double RewardSeconds)
 {
     public static RolloutRound Run(RlContext ctx, IReadOnlyList<RlPrompt> prompts, long step, int firstGroup, IDictionary<string, double> metrics)
     {
@@ -26,8 +26,15 @@ internal sealed record RolloutRound(List<RlSample> Samples, List<RlSample> Kept,
         };
         var requests = prompts.Select((p, i) => new GenerationRequest(p.PromptIds,
             sampling with { Seed = RlStep.SeedFor(cfg.Trainer.Seed, step, firstGroup + i) }) { StopTokenIds = ctx.StopTokenIds, StopCriterion = ctx.StopCriterion }).ToList();
-        var toolSamples = ToolRolloutStage.RunIfEnabled(ctx, prompts, requests, firstGroup, metrics); // null unless rollout.tool is set
-        var generation = toolSamples is null ? ctx.Generator.Generate(requests) : null;
+        double prefill = 0; // of the generate's seconds, those in prompt forwards (GenerationStats.PrefillSeconds)
+        GenerationResult Generate(IReadOnlyList<GenerationRequest> batch)
+        {
+            var result = ctx.Generator.Generate(batch);
+            prefill += result.Stats.PrefillSeconds;
+            return result;
+        }
+        var toolSamples = ToolRolloutStage.RunIfEnabled(ctx, prompts, requests, firstGroup, Generate, metrics); // null unless rollout.tool is set
+        var generation = toolSamples is null ? Generate(requests) : null;
         var samples = toolSamples ?? [];
         for (int g = 0; generation is not null && g < prompts.Count; g++)
         {
@@ -61,6 +68,6 @@ internal sealed record RolloutRound(List<RlSample> Samples, List<RlSample> Kept,
         var band = cfg.Algorithm.PassRateFilter;
         if (band.Enable) passRateDropped = PassRateFilter.Apply(rewards, groups, band.Low, band.High, keep);
         var kept = scored.Where((_, i) => keep[i]).ToList();
-        return new RolloutRound(samples, kept, prompts.Count, kept.Select(s => s.Group).Distinct().Count(), passRateDropped, penaltySum, generate, reward);
+        return new RolloutRound(samples, kept, prompts.Count, kept.Select(s => s.Group).Distinct().Count(), passRateDropped, penaltySum, generate, prefill, reward);
     }
 }

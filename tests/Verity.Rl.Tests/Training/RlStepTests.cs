@@ -62,6 +62,7 @@ public class RlStepTests
             Assert.True(result.Metrics.ContainsKey(key), key);
         Assert.Equal(0, result.Metrics["clip_ratio/low_mean"]);   // ratio is exactly 1 on-policy
         Assert.True(result.Metrics["rollout/logprob_mismatch_max"] < 1e-4);
+        Assert.InRange(result.Metrics["time/generate_prefill"], double.Epsilon, result.Metrics["time/generate"]); // the prompts' forwards, inside the generate
         Assert.Equal(64, result.Samples.Count);
         Assert.All(result.Samples, s => Assert.Equal(4, s.ResponseIds.Length));
     }
