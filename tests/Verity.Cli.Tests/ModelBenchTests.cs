@@ -36,6 +36,34 @@ public class ModelBenchTests
         }
     }
 
+    /// <summary>The single-sequence decode row: the bound and the fractions of it, with and without the prefill.</summary>
+    [Fact]
+    public void Decode_x1_row_gives_the_bound_and_the_decode_steps_fraction()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"verity-bench-decode-{Guid.NewGuid():N}.json");
+        Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", "1");
+        try
+        {
+            var (code, output, err) = CliRunner.Run("bench", "--quick", "--filter", "decode/tiny-L1.x1", "--no-peer", "--threads", "1", "--json", file);
+
+            Assert.True(code == 0, err);
+            Assert.Contains("decode steps alone (prefill excluded)", output);
+            using var doc = JsonDocument.Parse(File.ReadAllText(file));
+            var row = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
+            Assert.Equal(1, row.GetProperty("sequences").GetInt32());
+            double bound = row.GetProperty("bound_tokens_per_s").GetDouble(), steps = row.GetProperty("decode_steps_per_s").GetDouble();
+            Assert.True(bound > 0 && steps > 0, $"bound {bound}, decode steps/s {steps}");
+            Assert.Equal(steps / bound, row.GetProperty("decode_fraction_of_bound").GetDouble(), tolerance: 2e-3);
+            Assert.Equal(row.GetProperty("verity").GetDouble() / bound, row.GetProperty("fraction_of_bound").GetDouble(), tolerance: 2e-3);
+            Assert.True(row.GetProperty("paired_decode_fraction_of_bound").GetDouble() > 0);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", null);
+            File.Delete(file);
+        }
+    }
+
     /// <summary>The RL-step row: the split adds up to the step, and the overhead is what is left besides generate, reward and forward/backward.</summary>
     [Fact]
     public void Rl_step_row_splits_the_step_and_reports_the_trainer_overhead()

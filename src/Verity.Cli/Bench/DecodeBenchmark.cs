@@ -60,16 +60,16 @@ internal sealed class DecodeBenchmark : IBenchmarkFamily
                     double bandwidth = samples.Max();
                     double bound = bandwidth * 1e9 / weightBytes;
                     double paired = PairedFraction(runs.Select(r => spec.NewTokens / r.Seconds).ToList(), samples, weightBytes);
-                    double steps = runs.Max(r => r.DecodeStepsPerSecond);
+                    double stepRate = runs.Max(r => r.DecodeStepsPerSecond);
                     double pairedSteps = PairedFraction(runs.Select(r => r.DecodeStepsPerSecond).ToList(), samples, weightBytes);
                     extra["read_gb_per_s"] = Math.Round(bandwidth, 2);
                     extra["bound_tokens_per_s"] = Math.Round(bound, 2);
                     extra["fraction_of_bound"] = Math.Round(verity / bound, 3);
                     extra["paired_fraction_of_bound"] = Math.Round(paired, 3);
-                    extra["decode_steps_per_s"] = Math.Round(steps, 2);
-                    extra["decode_fraction_of_bound"] = Math.Round(steps / bound, 3);
+                    extra["decode_steps_per_s"] = Math.Round(stepRate, 2);
+                    extra["decode_fraction_of_bound"] = Math.Round(stepRate / bound, 3);
                     extra["paired_decode_fraction_of_bound"] = Math.Round(pairedSteps, 3);
-                    detail += $"; bound {ModelShapes.Inv(bound)} tok/s ({ModelShapes.Inv(weightBytes / 1e9, "0.00")} GB / {ModelShapes.Inv(bandwidth)} GB/s), reached {ModelShapes.Inv(100 * verity / bound, "0")}% best/best, {ModelShapes.Inv(100 * paired, "0")}% paired; decode steps alone (prefill excluded) {ModelShapes.Inv(100 * steps / bound, "0")}% / {ModelShapes.Inv(100 * pairedSteps, "0")}%";
+                    detail += $"; bound {ModelShapes.Inv(bound)} tok/s ({ModelShapes.Inv(weightBytes / 1e9, "0.00")} GB / {ModelShapes.Inv(bandwidth)} GB/s), reached {ModelShapes.Inv(100 * verity / bound, "0")}% best/best, {ModelShapes.Inv(100 * paired, "0")}% paired; decode steps alone (prefill excluded) {ModelShapes.Inv(100 * stepRate / bound, "0")}% / {ModelShapes.Inv(100 * pairedSteps, "0")}%";
                     settings.Log.WriteLine($"bench decode {c.Shape}: {detail}");
                 }
                 var payload = new { model = shape.PeerJson, sequences = spec.Sequences, prompt = PromptTokens, new_tokens = spec.NewTokens };
