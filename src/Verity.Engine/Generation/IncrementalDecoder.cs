@@ -52,6 +52,12 @@ internal sealed class IncrementalDecoder
     public ModelConfig Config => _cfg;
 
     /// <summary>
+    /// Single-row calls use <see cref="Linear.ForwardOneRowStream"/> (default); off, they take the general products.
+    /// Both give the same logits; the switch lets a test compare them and a lab time them against each other.
+    /// </summary>
+    internal static bool StreamOneRow = true;
+
+    /// <summary>
     /// Runs <paramref name="rows"/> and writes the logits of rows <paramref name="logitRows"/> (indices
     /// into rows) to <paramref name="logits"/> [logitRows.Count, V].
     /// </summary>
@@ -72,6 +78,8 @@ internal sealed class IncrementalDecoder
             _embed.Data.AsSpan(tok * c, c).CopyTo(_x.AsSpan(i * c, c));
         }
         _rope.EnsurePositions(maxPos + 1);
+        // a single row (single-sequence decode): each thread's weight read runs on from one product into the next
+        bool oneRow = n == 1 && StreamOneRow;
 
         for (int l = 0; l < _cfg.NumLayers; l++)
         {
@@ -79,20 +87,29 @@ internal sealed class IncrementalDecoder
             // attention block: xn = norm(x); q,k,v = proj(xn); q/k norm; RoPE; append K/V; attend; x += o(att)
             RmsNorm.Forward(_x, w.AttnNorm.Data, n, c, eps, _xn, _rstd);
             PrefetchCachePages(l, rows, n);
-            Linear.ForwardMany(_xn, [w.Q.Data, w.K.Data, w.V.Data], [w.QB?.Data, w.KB?.Data, w.VB?.Data], n, [qd, kvd, kvd], c, [_q, _k, _v]);
+            if (oneRow) Linear.ForwardOneRowStream(_xn, [w.Q.Data, w.K.Data, w.V.Data], [w.QB?.Data, w.KB?.Data, w.VB?.Data], [qd, kvd, kvd], c, [_q, _k, _v], [w.O.Data], [c], qd);
+            else Linear.ForwardMany(_xn, [w.Q.Data, w.K.Data, w.V.Data], [w.QB?.Data, w.KB?.Data, w.VB?.Data], n, [qd, kvd, kvd], c, [_q, _k, _v]);
             if (w.QN is not null) RmsNorm.Forward(_q, w.QN.Data, n * nh, hd, eps, _q, _rstdH);
             if (w.KN is not null) RmsNorm.Forward(_k, w.KN.Data, n * nkv, hd, eps, _k, _rstdH);
             Rope.Forward(_q, _pos, n, nh, hd, _rope);
             Rope.Forward(_k, _pos, n, nkv, hd, _rope);
             Append(l, rows, n);
             Attend(l, rows, n);
-            Linear.Forward(_att, w.O.Data, w.OB?.Data, n, c, qd, _tmp);
+            if (oneRow) Linear.ForwardOneRowStream(_att, [w.O.Data], [w.OB?.Data], [c], qd, [_tmp], [w.Gate.Data, w.Up.Data], [inter, inter], c);
+            else Linear.Forward(_att, w.O.Data, w.OB?.Data, n, c, qd, _tmp);
             TensorPrimitives.Add(_x.AsSpan(0, n * c), _tmp.AsSpan(0, n * c), _x.AsSpan(0, n * c));
             // MLP block: x += down(silu(gate(xn)) ⊙ up(xn)), xn = norm(x)
             RmsNorm.Forward(_x, w.MlpNorm.Data, n, c, eps, _xn, _rstd);
-            Linear.ForwardMany(_xn, [w.Gate.Data, w.Up.Data], [null, null], n, [inter, inter], c, [_gate, _up]);
+            if (oneRow) Linear.ForwardOneRowStream(_xn, [w.Gate.Data, w.Up.Data], [null, null], [inter, inter], c, [_gate, _up], [w.Down.Data], [c], inter);
+            else Linear.ForwardMany(_xn, [w.Gate.Data, w.Up.Data], [null, null], n, [inter, inter], c, [_gate, _up]);
             SwiGlu.Forward(_gate, _up, n * inter, _act);
-            Linear.Forward(_act, w.Down.Data, null, n, c, inter, _tmp);
+            if (oneRow && l + 1 < _cfg.NumLayers)
+            {
+                var nl = _layers[l + 1];
+                Linear.ForwardOneRowStream(_act, [w.Down.Data], [null], [c], inter, [_tmp], [nl.Q.Data, nl.K.Data, nl.V.Data], [qd, kvd, kvd], c);
+            }
+            else if (oneRow) Linear.ForwardOneRowStream(_act, [w.Down.Data], [null], [c], inter, [_tmp], [_lmHead.Data], [v], c);
+            else Linear.Forward(_act, w.Down.Data, null, n, c, inter, _tmp);
             TensorPrimitives.Add(_x.AsSpan(0, n * c), _tmp.AsSpan(0, n * c), _x.AsSpan(0, n * c));
         }
         for (int i = 0; i < n; i++) rows[i].Cache.Own.Length = Math.Max(rows[i].Cache.Own.Length, rows[i].Position - rows[i].Cache.Own.Start + 1);

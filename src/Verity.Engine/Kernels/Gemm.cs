@@ -60,6 +60,43 @@ public static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// ys[i][N_i] = x[K] · ws[i][N_i,K]ᵀ for one x row, each thread's read running on into its part of
+    /// <paramref name="following"/> [followingNs[j], followingK] (the step's next weights, only prefetched here).
+    /// Same outputs as <see cref="XWtMany"/> with M = 1; see <see cref="GemmSmallM.XWtOneRowStream"/>.
+    /// </summary>
+    public static void XWtOneRowStream(ReadOnlySpan<float> x, ReadOnlySpan<float[]> ws, ReadOnlySpan<int> ns, int k, ReadOnlySpan<float[]> ys,
+        ReadOnlySpan<float[]> following, ReadOnlySpan<int> followingNs, int followingK)
+    {
+        if (ws.Length != ns.Length || ws.Length != ys.Length || following.Length != followingNs.Length)
+            throw new ArgumentException($"Gemm.XWtOneRowStream: {ws.Length} weights, {ns.Length} sizes, {ys.Length} outputs, {following.Length} following weights and {followingNs.Length} sizes. HINT: pass one size and one output per weight.");
+        for (int i = 0; i < ws.Length; i++)
+            Check(nameof(XWtOneRowStream), 1, ns[i], k, (nameof(x), x.Length, k), ("w" + i, ws[i].Length, (long)ns[i] * k), ("y" + i, ys[i].Length, ns[i]));
+        for (int i = 0; i < following.Length; i++)
+            Check(nameof(XWtOneRowStream), 1, followingNs[i], followingK, ("following" + i, following[i].Length, (long)followingNs[i] * followingK));
+        if (k == 0)
+        {
+            XWtMany(x, ws, 1, ns, k, ys);
+            return;
+        }
+        var handles = new System.Runtime.InteropServices.GCHandle[2 * ws.Length + following.Length];
+        try
+        {
+            System.Runtime.InteropServices.GCHandle Pin(float[] a, int slot) => handles[slot] = System.Runtime.InteropServices.GCHandle.Alloc(a, System.Runtime.InteropServices.GCHandleType.Pinned);
+            var products = new GemmSmallM.Product[ws.Length];
+            for (int i = 0; i < ws.Length; i++)
+                products[i] = new GemmSmallM.Product((float*)Pin(ws[i], 2 * i).AddrOfPinnedObject(), ns[i], (float*)Pin(ys[i], 2 * i + 1).AddrOfPinnedObject());
+            var next = new GemmSmallM.Product[following.Length];
+            for (int i = 0; i < following.Length; i++)
+                next[i] = new GemmSmallM.Product((float*)Pin(following[i], 2 * ws.Length + i).AddrOfPinnedObject(), followingNs[i], null);
+            fixed (float* px = x) GemmSmallM.XWtOneRowStream(px, k, products, next, followingK);
+        }
+        finally
+        {
+            foreach (var h in handles) if (h.IsAllocated) h.Free();
+        }
+    }
+
     /// <summary>Input gradient of a linear layer: dx[M,K] (+)= dy[M,N] · w[N,K].</summary>
     public static void XW(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, int m, int n, int k, Span<float> dx, bool accumulate = false)
     {

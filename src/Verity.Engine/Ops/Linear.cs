@@ -30,6 +30,19 @@ public static class Linear
     }
 
     /// <summary>
+    /// <see cref="ForwardMany"/> for one row (single-sequence decode), each thread's read running on into its part of
+    /// <paramref name="following"/> [followingDims[j], followingInDim], the weights the step reads next (see
+    /// <see cref="Gemm.XWtOneRowStream"/>). Same results as <see cref="ForwardMany"/> with N = 1.
+    /// </summary>
+    public static void ForwardOneRowStream(float[] x, ReadOnlySpan<float[]> ws, ReadOnlySpan<float[]?> biases, ReadOnlySpan<int> outDims, int inDim,
+        ReadOnlySpan<float[]> ys, ReadOnlySpan<float[]> following, ReadOnlySpan<int> followingDims, int followingInDim)
+    {
+        Gemm.XWtOneRowStream(x.AsSpan(0, inDim), ws, outDims, inDim, ys, following, followingDims, followingInDim);
+        for (int l = 0; l < ws.Length; l++)
+            if (biases[l] is { } bias) TensorPrimitives.Add(ys[l].AsSpan(0, outDims[l]), bias, ys[l].AsSpan(0, outDims[l]));
+    }
+
+    /// <summary>
     /// dy [N,Out], x [N,In], w [Out,In] → dx [N,In] (+= when accumulate; null skips), dw [Out,In] (+=; null skips,
     /// e.g. frozen), db [Out] (+=; null skips). dx = dy·W, dW = dyᵀx, db = Σ_rows dy.
     /// </summary>

@@ -73,6 +73,27 @@ public class GeneratorTests
         Assert.InRange(firstOnly.PrefillSeconds, double.Epsilon, firstOnly.Seconds);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Single_sequence_decode_gives_the_same_samples_with_the_streamed_products(bool qwen3)
+    {
+        // A single sequence's steps use Linear.ForwardOneRowStream; the general products must give the same tokens and
+        // log-probs bit for bit (biases included: the non-qwen3 model has q/k/v bias).
+        var model = TinyModel(qwen3);
+        GeneratedSample Run(bool stream)
+        {
+            bool before = IncrementalDecoder.StreamOneRow;
+            IncrementalDecoder.StreamOneRow = stream;
+            try { return new Generator(model).Generate([Request([3, 17, 5, 40], maxNew: 20, seed: 11)]).Requests[0].Samples[0]; }
+            finally { IncrementalDecoder.StreamOneRow = before; }
+        }
+        var streamed = Run(true);
+        var general = Run(false);
+        Assert.Equal(general.CompletionIds, streamed.CompletionIds);
+        Assert.Equal(general.PolicyLogProbs, streamed.PolicyLogProbs);
+    }
+
     [Fact]
     public void Parity_check_detects_a_policy_that_changed_after_sampling()
     {
