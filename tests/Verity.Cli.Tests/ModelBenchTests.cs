@@ -5,122 +5,91 @@ namespace Verity.Cli.Tests;
 
 public class ModelBenchTests
 {
-    [Fact]
-    public void Forward_row_runs_the_model_on_the_tiny_shape_and_is_written_as_json()
+    /// <summary>
+    /// Runs <c>verity bench --quick --threads 1</c> with <paramref name="args"/> on the toy shapes (VERITY_BENCH_TINY),
+    /// asserts it succeeded, and returns its output and its single JSON row.
+    /// </summary>
+    private static (string Output, JsonElement Row) RunTiny(params string[] args)
     {
-        // Given the toy shape (VERITY_BENCH_TINY) and no peer
-        var file = Path.Combine(Path.GetTempPath(), $"verity-bench-forward-{Guid.NewGuid():N}.json");
+        var file = Path.Combine(Path.GetTempPath(), $"verity-bench-{Guid.NewGuid():N}.json");
         Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", "1");
         try
         {
-            // When
-            var (code, output, err) = CliRunner.Run("bench", "--quick", "--filter", "forward", "--no-peer", "--threads", "1", "--json", file);
-
-            // Then one forward row, in tokens/s at the shape's batch and sequence length
+            var (code, output, err) = CliRunner.Run(["bench", "--quick", "--threads", "1", "--json", file, .. args]);
             Assert.True(code == 0, err);
-            Assert.Contains("| forward ", output);
             using var doc = JsonDocument.Parse(File.ReadAllText(file));
-            var row = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
-            Assert.Equal("forward", row.GetProperty("benchmark").GetString());
-            Assert.Equal("tiny-L1", row.GetProperty("shape").GetString());
-            Assert.Equal(2, row.GetProperty("batch").GetInt32());
-            Assert.Equal(16, row.GetProperty("seq").GetInt32());
-            Assert.Equal("tokens/s", row.GetProperty("unit").GetString());
-            Assert.True(row.GetProperty("verity").GetDouble() > 0);
-            Assert.Equal(JsonValueKind.Null, row.GetProperty("peer").ValueKind);
+            return (output, Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray()).Clone());
         }
         finally
         {
             Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", null);
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public void Forward_row_runs_the_model_on_the_tiny_shape_and_is_written_as_json()
+    {
+        // Given the toy shape (VERITY_BENCH_TINY) and no peer
+        var (output, row) = RunTiny("--filter", "forward", "--no-peer");
+
+        // Then one forward row, in tokens/s at the shape's batch and sequence length
+        Assert.Contains("| forward ", output);
+        Assert.Equal("forward", row.GetProperty("benchmark").GetString());
+        Assert.Equal("tiny-L1", row.GetProperty("shape").GetString());
+        Assert.Equal(2, row.GetProperty("batch").GetInt32());
+        Assert.Equal(16, row.GetProperty("seq").GetInt32());
+        Assert.Equal("tokens/s", row.GetProperty("unit").GetString());
+        Assert.True(row.GetProperty("verity").GetDouble() > 0);
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("peer").ValueKind);
     }
 
     /// <summary>The single-sequence decode row: the bound and the fractions of it, with and without the prefill.</summary>
     [Fact]
     public void Decode_x1_row_gives_the_bound_and_the_decode_steps_fraction()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"verity-bench-decode-{Guid.NewGuid():N}.json");
-        Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", "1");
-        try
-        {
-            var (code, output, err) = CliRunner.Run("bench", "--quick", "--filter", "decode/tiny-L1.x1", "--no-peer", "--threads", "1", "--json", file);
+        var (output, row) = RunTiny("--filter", "decode/tiny-L1.x1", "--no-peer");
 
-            Assert.True(code == 0, err);
-            Assert.Contains("decode steps alone (prefill excluded)", output);
-            using var doc = JsonDocument.Parse(File.ReadAllText(file));
-            var row = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
-            Assert.Equal(1, row.GetProperty("sequences").GetInt32());
-            double bound = row.GetProperty("bound_tokens_per_s").GetDouble(), steps = row.GetProperty("decode_steps_per_s").GetDouble();
-            Assert.True(bound > 0 && steps > 0, $"bound {bound}, decode steps/s {steps}");
-            Assert.Equal(steps / bound, row.GetProperty("decode_fraction_of_bound").GetDouble(), tolerance: 2e-3);
-            Assert.Equal(row.GetProperty("verity").GetDouble() / bound, row.GetProperty("fraction_of_bound").GetDouble(), tolerance: 2e-3);
-            Assert.True(row.GetProperty("paired_decode_fraction_of_bound").GetDouble() > 0);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", null);
-            File.Delete(file);
-        }
+        Assert.Contains("decode steps alone (prefill excluded)", output);
+        Assert.Equal(1, row.GetProperty("sequences").GetInt32());
+        double bound = row.GetProperty("bound_tokens_per_s").GetDouble(), steps = row.GetProperty("decode_steps_per_s").GetDouble();
+        Assert.True(bound > 0 && steps > 0, $"bound {bound}, decode steps/s {steps}");
+        Assert.Equal(steps / bound, row.GetProperty("decode_fraction_of_bound").GetDouble(), tolerance: 2e-3);
+        Assert.Equal(row.GetProperty("verity").GetDouble() / bound, row.GetProperty("fraction_of_bound").GetDouble(), tolerance: 2e-3);
+        Assert.True(row.GetProperty("paired_decode_fraction_of_bound").GetDouble() > 0);
     }
 
     /// <summary>The RL-step row: the split adds up to the step, and the overhead is what is left besides generate, reward and forward/backward.</summary>
     [Fact]
     public void Rl_step_row_splits_the_step_and_reports_the_trainer_overhead()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"verity-bench-rl-{Guid.NewGuid():N}.json");
-        Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", "1");
-        try
-        {
-            var (code, output, err) = CliRunner.Run("bench", "--quick", "--filter", "rl_step", "--no-peer", "--threads", "1", "--json", file);
+        var (output, row) = RunTiny("--filter", "rl_step", "--no-peer");
 
-            Assert.True(code == 0, err);
-            Assert.Contains("| rl_step ", output);
-            using var doc = JsonDocument.Parse(File.ReadAllText(file));
-            var row = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
-            Assert.Equal("s/step", row.GetProperty("unit").GetString());
-            double step = row.GetProperty("verity").GetDouble();
-            double[] parts = new[] { "generate_s", "reward_s", "forward_backward_s", "optimizer_s", "other_s" }.Select(k => row.GetProperty(k).GetDouble()).ToArray();
-            Assert.All(parts, p => Assert.True(p >= 0));
-            Assert.True(parts[0] > 0 && parts[2] > 0, "generation and forward/backward take time");
-            Assert.Equal(step, parts.Sum(), tolerance: 1e-3);
-            Assert.Equal((parts[3] + parts[4]) / parts.Sum(), row.GetProperty("overhead_fraction").GetDouble(), tolerance: 1e-3);
-            Assert.Equal(row.GetProperty("overhead_fraction").GetDouble() < 0.05, row.GetProperty("overhead_under_5pct").GetBoolean());
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", null);
-            File.Delete(file);
-        }
+        Assert.Contains("| rl_step ", output);
+        Assert.Equal("s/step", row.GetProperty("unit").GetString());
+        double step = row.GetProperty("verity").GetDouble();
+        double[] parts = new[] { "generate_s", "reward_s", "forward_backward_s", "optimizer_s", "other_s" }.Select(k => row.GetProperty(k).GetDouble()).ToArray();
+        Assert.All(parts, p => Assert.True(p >= 0));
+        Assert.True(parts[0] > 0 && parts[2] > 0, "generation and forward/backward take time");
+        Assert.Equal(step, parts.Sum(), tolerance: 1e-3);
+        Assert.Equal((parts[3] + parts[4]) / parts.Sum(), row.GetProperty("overhead_fraction").GetDouble(), tolerance: 1e-3);
+        Assert.Equal(row.GetProperty("overhead_fraction").GetDouble() < 0.05, row.GetProperty("overhead_under_5pct").GetBoolean());
     }
 
     [Fact]
     public void Sft_pack_row_compares_packed_with_padded_on_the_same_pairs()
     {
         // Given the toy shape (VERITY_BENCH_TINY: 2 pairs of at most 16 tokens)
-        var file = Path.Combine(Path.GetTempPath(), $"verity-bench-sftpack-{Guid.NewGuid():N}.json");
-        Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", "1");
-        try
-        {
-            var (code, output, err) = CliRunner.Run("bench", "--quick", "--filter", "sft_pack", "--threads", "1", "--json", file);
+        var (output, row) = RunTiny("--filter", "sft_pack");
 
-            // Then one row whose peer is the padded layout, never more positions packed than padded, the same real tokens
-            Assert.True(code == 0, err);
-            Assert.Contains("| sft_pack ", output);
-            using var doc = JsonDocument.Parse(File.ReadAllText(file));
-            var row = Assert.Single(doc.RootElement.GetProperty("results").EnumerateArray());
-            Assert.Equal("verity padded", row.GetProperty("peer_name").GetString());
-            Assert.True(row.GetProperty("verity").GetDouble() > 0 && row.GetProperty("peer").GetDouble() > 0);
-            var pairs = SftPackBenchmark.Pairs(512, 2, 16);
-            Assert.Equal(pairs.Sum(p => p.Prompt.Length + p.Response.Length - 1), row.GetProperty("real_tokens").GetInt32());
-            Assert.True(row.GetProperty("positions_packed").GetInt32() <= row.GetProperty("positions_padded").GetInt32());
-            Assert.True(row.GetProperty("positions_packed").GetInt32() >= row.GetProperty("real_tokens").GetInt32());
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("VERITY_BENCH_TINY", null);
-            File.Delete(file);
-        }
+        // Then one row whose peer is the padded layout, never more positions packed than padded, the same real tokens
+        Assert.Contains("| sft_pack ", output);
+        Assert.Equal("verity padded", row.GetProperty("peer_name").GetString());
+        Assert.True(row.GetProperty("verity").GetDouble() > 0 && row.GetProperty("peer").GetDouble() > 0);
+        var pairs = SftPackBenchmark.Pairs(512, 2, 16);
+        Assert.Equal(pairs.Sum(p => p.Prompt.Length + p.Response.Length - 1), row.GetProperty("real_tokens").GetInt32());
+        Assert.True(row.GetProperty("positions_packed").GetInt32() <= row.GetProperty("positions_padded").GetInt32());
+        Assert.True(row.GetProperty("positions_packed").GetInt32() >= row.GetProperty("real_tokens").GetInt32());
     }
 
     [Fact]
