@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Verity.Engine.Kernels;
 
 /// <summary>
@@ -42,22 +44,33 @@ public static unsafe class Gemm
             for (int i = 0; i < ws.Length; i++) XWt(x, ws[i], m, ns[i], k, ys[i]);
             return;
         }
-        var handles = new System.Runtime.InteropServices.GCHandle[2 * ws.Length];
+        var handles = new List<GCHandle>(2 * ws.Length);
         try
         {
-            var products = new GemmSmallM.Product[ws.Length];
-            for (int i = 0; i < ws.Length; i++)
-            {
-                handles[2 * i] = System.Runtime.InteropServices.GCHandle.Alloc(ws[i], System.Runtime.InteropServices.GCHandleType.Pinned);
-                handles[2 * i + 1] = System.Runtime.InteropServices.GCHandle.Alloc(ys[i], System.Runtime.InteropServices.GCHandleType.Pinned);
-                products[i] = new GemmSmallM.Product((float*)handles[2 * i].AddrOfPinnedObject(), ns[i], (float*)handles[2 * i + 1].AddrOfPinnedObject());
-            }
+            var products = Pinned(ws, ns, ys, handles);
             fixed (float* px = x) GemmSmallM.XWtMany(px, m, k, products);
         }
         finally
         {
-            foreach (var h in handles) if (h.IsAllocated) h.Free();
+            foreach (var h in handles) h.Free();
         }
+    }
+
+    /// <summary>
+    /// The products of weights ws[i] [ns[i], K] into ys[i] (null: no output, Y is null), pinned until the caller frees
+    /// <paramref name="handles"/>.
+    /// </summary>
+    private static GemmSmallM.Product[] Pinned(ReadOnlySpan<float[]> ws, ReadOnlySpan<int> ns, ReadOnlySpan<float[]> ys, List<GCHandle> handles)
+    {
+        float* Pin(float[] a)
+        {
+            var h = GCHandle.Alloc(a, GCHandleType.Pinned);
+            handles.Add(h);
+            return (float*)h.AddrOfPinnedObject();
+        }
+        var products = new GemmSmallM.Product[ws.Length];
+        for (int i = 0; i < ws.Length; i++) products[i] = new GemmSmallM.Product(Pin(ws[i]), ns[i], ys.IsEmpty ? null : Pin(ys[i]));
+        return products;
     }
 
     /// <summary>
@@ -79,21 +92,16 @@ public static unsafe class Gemm
             XWtMany(x, ws, 1, ns, k, ys);
             return;
         }
-        var handles = new System.Runtime.InteropServices.GCHandle[2 * ws.Length + following.Length];
+        var handles = new List<GCHandle>(2 * ws.Length + following.Length);
         try
         {
-            System.Runtime.InteropServices.GCHandle Pin(float[] a, int slot) => handles[slot] = System.Runtime.InteropServices.GCHandle.Alloc(a, System.Runtime.InteropServices.GCHandleType.Pinned);
-            var products = new GemmSmallM.Product[ws.Length];
-            for (int i = 0; i < ws.Length; i++)
-                products[i] = new GemmSmallM.Product((float*)Pin(ws[i], 2 * i).AddrOfPinnedObject(), ns[i], (float*)Pin(ys[i], 2 * i + 1).AddrOfPinnedObject());
-            var next = new GemmSmallM.Product[following.Length];
-            for (int i = 0; i < following.Length; i++)
-                next[i] = new GemmSmallM.Product((float*)Pin(following[i], 2 * ws.Length + i).AddrOfPinnedObject(), followingNs[i], null);
+            var products = Pinned(ws, ns, ys, handles);
+            var next = Pinned(following, followingNs, [], handles);
             fixed (float* px = x) GemmSmallM.XWtOneRowStream(px, k, products, next, followingK);
         }
         finally
         {
-            foreach (var h in handles) if (h.IsAllocated) h.Free();
+            foreach (var h in handles) h.Free();
         }
     }
 
